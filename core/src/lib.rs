@@ -1,0 +1,5 @@
+//! FaceSorter's engine, free of any UI. The data flows through the modules in this order:
+//! photo → detect → align → embed (on the runtime, with models) → gallery index + cache →
+//! search → export.
+
+pub mod geometry;

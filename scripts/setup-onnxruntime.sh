@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Puts the ONNX Runtime shared library where FaceSorter looks for it (the app's data dir),
+# taken from a PyPI wheel: no build-time download, no Python needed at run time.
+#   Linux x86_64: onnxruntime-openvino (ONNX Runtime 1.24 + OpenVINO EP and its libraries)
+#   elsewhere:    onnxruntime (plain CPU EP)
+# Idempotent: does nothing when the library is already in place.
+set -euo pipefail
+
+ORT_VERSION="${FACESORTER_ORT_VERSION:-1.24.1}"
+case "$(uname -s)-$(uname -m)" in
+  Linux-x86_64) pkg="onnxruntime-openvino"; platform="manylinux_2_28_x86_64"; lib="libonnxruntime.so.${ORT_VERSION}" ;;
+  Linux-aarch64) pkg="onnxruntime"; platform="manylinux_2_27_aarch64"; lib="libonnxruntime.so.${ORT_VERSION}" ;;
+  Darwin-*) pkg="onnxruntime"; platform="macosx_13_0_universal2"; lib="libonnxruntime.${ORT_VERSION}.dylib" ;;
+  *) echo "setup-onnxruntime: unsupported platform $(uname -s)-$(uname -m)" >&2; exit 1 ;;
+esac
+
+if [ "$(uname -s)" = Darwin ]; then
+  data_home="$HOME/Library/Application Support"
+  dest="${FACESORTER_ORT_DIR:-$data_home/org.FaceSorter.FaceSorter/onnxruntime}"
+else
+  data_home="${XDG_DATA_HOME:-$HOME/.local/share}"
+  dest="${FACESORTER_ORT_DIR:-$data_home/facesorter/onnxruntime}"
+fi
+
+if [ -f "$dest/$lib" ] && [ -f "$dest/.complete-$pkg-$ORT_VERSION" ]; then
+  echo "ONNX Runtime $ORT_VERSION ($pkg) already in $dest"
+  exit 0
+fi
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+if ! python3 -m pip --version >/dev/null 2>&1 || ! command -v unzip >/dev/null 2>&1; then
+  echo "Installing python3-pip and unzip (needed only to fetch the wheel)..."
+  as_root apt-get update -qq
+  as_root apt-get install -y -qq python3-pip unzip >/dev/null
+fi
+
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+echo "Fetching $pkg==$ORT_VERSION from PyPI..."
+# The wheel's native libraries do not depend on the Python version; pin one so any local Python works.
+python3 -m pip download --quiet --no-deps --only-binary=:all: \
+  --python-version 3.11 --platform "$platform" -d "$tmp" "$pkg==$ORT_VERSION"
+wheel="$(ls "$tmp"/*.whl)"
+unzip -q -o "$wheel" 'onnxruntime/capi/lib*' -d "$tmp/x"
+mkdir -p "$dest"
+cp -a "$tmp/x/onnxruntime/capi/"lib* "$dest/"
+# A plain name next to the versioned one, so ORT_DYLIB_PATH can point at either.
+case "$lib" in
+  *.so.*) ln -sf "$lib" "$dest/libonnxruntime.so" ;;
+  *.dylib) ln -sf "$lib" "$dest/libonnxruntime.dylib" ;;
+esac
+touch "$dest/.complete-$pkg-$ORT_VERSION"
+echo "ONNX Runtime $ORT_VERSION ($pkg) installed in $dest"
