@@ -3,3 +3,5 @@
 //! search → export.
 
 pub mod geometry;
+pub mod runtime;
+pub mod detect;

@@ -1,0 +1,221 @@
+//! The process-wide ONNX Runtime environment and the sessions opened on it.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+
+use ort::ep::{self, ArbitrarilyConfigurableExecutionProvider, ExecutionProvider};
+use ort::session::Session;
+
+use super::library::{locate_library, setup_command};
+use super::provider::{CpuFeatures, ExecutionProviderKind, Precision, ProviderChoice, ProviderRequest};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    #[error("ONNX Runtime library not found (looked in: {tried}). Fix: {fix}; or set ORT_DYLIB_PATH to libonnxruntime")]
+    LibraryNotFound { tried: String, fix: &'static str },
+    #[error("ONNX Runtime library {path} could not be loaded: {reason}. Fix: {fix}")]
+    LibraryLoad { path: PathBuf, reason: String, fix: &'static str },
+    #[error("execution provider {ep} is not in this ONNX Runtime build ({library}); available: {available}")]
+    ProviderUnavailable { ep: ExecutionProviderKind, library: PathBuf, available: String },
+    #[error("execution provider {ep} failed to start: {reason}")]
+    ProviderFailed { ep: ExecutionProviderKind, reason: String },
+    #[error("model {path} could not be loaded by ONNX Runtime: {reason}")]
+    ModelLoad { path: PathBuf, reason: String },
+    #[error("model {path} has no {what}")]
+    ModelShape { path: PathBuf, what: &'static str },
+    #[error("inference on {model} failed: {reason}")]
+    Inference { model: String, reason: String },
+}
+
+/// The environment may be created once per process; every `Runtime` shares it.
+static ENVIRONMENT: OnceLock<Result<(ort::environment::Environment, PathBuf), String>> = OnceLock::new();
+
+fn environment() -> Result<&'static (ort::environment::Environment, PathBuf), RuntimeError> {
+    let env = ENVIRONMENT.get_or_init(|| {
+        let from_env = std::env::var_os("ORT_DYLIB_PATH").map(PathBuf::from);
+        let search = locate_library(from_env.as_deref());
+        let Some(path) = search.found else {
+            let tried: Vec<String> = search.tried.iter().map(|p| p.display().to_string()).collect();
+            return Err(format!("notfound\u{0}{}", tried.join(", ")));
+        };
+        let built = ort::init_from(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|b| b.with_name("facesorter").build().map_err(|e| e.to_string()));
+        match built {
+            Ok(env) => Ok((env, path)),
+            Err(e) => Err(format!("load\u{0}{}\u{0}{e}", path.display())),
+        }
+    });
+    env.as_ref().map_err(|msg| {
+        let mut parts = msg.split('\u{0}');
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some("load"), Some(path), Some(reason)) => RuntimeError::LibraryLoad {
+                path: PathBuf::from(path),
+                reason: reason.to_string(),
+                fix: setup_command(),
+            },
+            (_, tried, _) => RuntimeError::LibraryNotFound {
+                tried: tried.unwrap_or_default().to_string(),
+                fix: setup_command(),
+            },
+        }
+    })
+}
+
+/// Execution providers this ONNX Runtime build was compiled with.
+fn available_providers() -> Vec<ExecutionProviderKind> {
+    let mut v = vec![ExecutionProviderKind::Cpu];
+    if ep::OpenVINO::is_available().unwrap_or(false) {
+        v.push(ExecutionProviderKind::OpenVino);
+    }
+    if ep::CUDA::is_available().unwrap_or(false) {
+        v.push(ExecutionProviderKind::Cuda);
+    }
+    v
+}
+
+/// A loaded ONNX Runtime with a chosen execution provider. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Runtime {
+    choice: ProviderChoice,
+    library: PathBuf,
+    intra_threads: usize,
+    openvino_cache: Option<PathBuf>,
+}
+
+impl Runtime {
+    /// Loads the library (once per process) and resolves the provider request.
+    pub fn new(request: ProviderRequest) -> Result<Self, RuntimeError> {
+        let (_, library) = environment()?;
+        let available = available_providers();
+        let choice = request.resolve(CpuFeatures::detect(), &available);
+        if !available.contains(&choice.ep) {
+            return Err(RuntimeError::ProviderUnavailable {
+                ep: choice.ep,
+                library: library.clone(),
+                available: available.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(", "),
+            });
+        }
+        let intra_threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        let openvino_cache = directories::ProjectDirs::from("org", "FaceSorter", "FaceSorter")
+            .map(|d| d.cache_dir().join("openvino"));
+        Ok(Self { choice, library: library.clone(), intra_threads, openvino_cache })
+    }
+
+    pub fn choice(&self) -> ProviderChoice {
+        self.choice
+    }
+
+    pub fn library(&self) -> &Path {
+        &self.library
+    }
+
+    /// Threads each session may use for one inference.
+    pub fn with_intra_threads(mut self, n: usize) -> Self {
+        self.intra_threads = n.max(1);
+        self
+    }
+
+    fn provider(&self) -> Option<ep::ExecutionProviderDispatch> {
+        match self.choice.ep {
+            ExecutionProviderKind::Cpu => None,
+            ExecutionProviderKind::Cuda => Some(ep::CUDA::default().build().error_on_failure()),
+            ExecutionProviderKind::OpenVino => {
+                let hint = match self.choice.precision {
+                    Precision::Bf16 => "bf16",
+                    Precision::Fp32 => "f32",
+                };
+                let mut ov = ep::OpenVINO::default()
+                    .with_device_type("CPU")
+                    .with_num_threads(self.intra_threads)
+                    .with_arbitrary_config("load_config", format!(r#"{{"CPU":{{"INFERENCE_PRECISION_HINT":"{hint}"}}}}"#));
+                // Compiled blobs are cached so the second start skips OpenVINO's compile step.
+                if let Some(dir) = &self.openvino_cache {
+                    if std::fs::create_dir_all(dir).is_ok() {
+                        ov = ov.with_cache_dir(dir.display());
+                    }
+                }
+                Some(ov.build().error_on_failure())
+            }
+        }
+    }
+
+    /// Opens a model file as a session on the chosen provider.
+    pub fn open(&self, path: &Path) -> Result<ModelSession, RuntimeError> {
+        let (env, _) = environment()?;
+        let model_err = |e: ort::Error| RuntimeError::ModelLoad { path: path.to_path_buf(), reason: e.to_string() };
+        let mut builder = Session::builder(env)
+            .map_err(model_err)?
+            .with_intra_threads(self.intra_threads)
+            .map_err(|e| model_err(e.into()))?;
+        if let Some(provider) = self.provider() {
+            builder = builder
+                .with_execution_providers([provider])
+                .map_err(|e| RuntimeError::ProviderFailed { ep: self.choice.ep, reason: e.to_string() })?;
+        }
+        let session = builder.commit_from_file(path).map_err(model_err)?;
+        let inputs: Vec<String> = session.inputs().iter().map(|o| o.name().to_string()).collect();
+        let input_shape: Vec<i64> = session
+            .inputs()
+            .first()
+            .and_then(|o| o.dtype().tensor_shape())
+            .map(|s| s.iter().copied().collect())
+            .unwrap_or_default();
+        let outputs: Vec<String> = session.outputs().iter().map(|o| o.name().to_string()).collect();
+        if inputs.is_empty() {
+            return Err(RuntimeError::ModelShape { path: path.to_path_buf(), what: "input" });
+        }
+        if outputs.is_empty() {
+            return Err(RuntimeError::ModelShape { path: path.to_path_buf(), what: "output" });
+        }
+        Ok(ModelSession {
+            session: Mutex::new(session),
+            inputs,
+            input_shape,
+            outputs,
+            path: path.to_path_buf(),
+        })
+    }
+}
+
+/// An open model. `Session::run` needs `&mut`, so the session sits behind a mutex and
+/// one `ModelSession` can be shared by worker threads.
+pub struct ModelSession {
+    session: Mutex<Session>,
+    pub inputs: Vec<String>,
+    /// Shape of the first input as declared in the file; -1 marks a dynamic dimension.
+    pub input_shape: Vec<i64>,
+    pub outputs: Vec<String>,
+    pub path: PathBuf,
+}
+
+impl std::fmt::Debug for ModelSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ModelSession").field("path", &self.path).field("inputs", &self.inputs).field("outputs", &self.outputs).finish()
+    }
+}
+
+impl ModelSession {
+    fn inference_err(&self, e: impl std::fmt::Display) -> RuntimeError {
+        RuntimeError::Inference {
+            model: self.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            reason: e.to_string(),
+        }
+    }
+
+    /// Runs the model on one f32 input tensor and returns every output as (shape, data).
+    pub fn run_f32(&self, shape: &[usize], data: Vec<f32>) -> Result<Vec<(Vec<usize>, Vec<f32>)>, RuntimeError> {
+        let shape_i64: Vec<i64> = shape.iter().map(|&d| d as i64).collect();
+        let tensor = ort::value::Tensor::from_array((shape_i64, data)).map_err(|e| self.inference_err(e))?;
+        let mut session = self.session.lock().map_err(|_| self.inference_err("session poisoned by an earlier panic"))?;
+        let outputs = session
+            .run(ort::inputs![self.inputs[0].as_str() => tensor])
+            .map_err(|e| self.inference_err(e))?;
+        let mut result = Vec::with_capacity(self.outputs.len());
+        for name in &self.outputs {
+            let (shape, data) = outputs[name.as_str()].try_extract_tensor::<f32>().map_err(|e| self.inference_err(e))?;
+            result.push((shape.iter().map(|&d| d.max(0) as usize).collect(), data.to_vec()));
+        }
+        Ok(result)
+    }
+}
