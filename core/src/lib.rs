@@ -2,4 +2,5 @@
 //! photo → detect → align → embed (on the runtime, with models) → gallery index + cache →
 //! search → export.
 
+pub mod align;
 pub mod geometry;
