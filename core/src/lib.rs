@@ -2,6 +2,7 @@
 //! photo → detect → align → embed (on the runtime, with models) → gallery index + cache →
 //! search → export.
 
+pub mod align;
 pub mod geometry;
 pub mod runtime;
 pub mod detect;
