@@ -85,7 +85,9 @@ pub struct Landmarks(pub [PixelPoint; 5]);
 impl Landmarks {
     /// From `[x1, y1, x2, y2, …, x5, y5]` (interleaved).
     pub fn from_interleaved(v: &[f32; 10]) -> Self {
-        Self(std::array::from_fn(|i| PixelPoint::new(v[2 * i], v[2 * i + 1])))
+        Self(std::array::from_fn(|i| {
+            PixelPoint::new(v[2 * i], v[2 * i + 1])
+        }))
     }
     pub fn points(&self) -> &[PixelPoint; 5] {
         &self.0

@@ -3,6 +3,6 @@
 //! search → export.
 
 pub mod align;
+pub mod detect;
 pub mod geometry;
 pub mod runtime;
-pub mod detect;

@@ -30,7 +30,12 @@ pub struct DetectorParams {
 
 impl Default for DetectorParams {
     fn default() -> Self {
-        Self { score_threshold: 0.6, nms_threshold: 0.3, min_face_px: 20.0, top_k: 5000 }
+        Self {
+            score_threshold: 0.6,
+            nms_threshold: 0.3,
+            min_face_px: 20.0,
+            top_k: 5000,
+        }
     }
 }
 
@@ -53,16 +58,23 @@ pub struct Detector {
 }
 
 impl Detector {
-    pub fn open(runtime: &Runtime, path: &Path, params: DetectorParams) -> Result<Self, DetectError> {
+    pub fn open(
+        runtime: &Runtime,
+        path: &Path,
+        params: DetectorParams,
+    ) -> Result<Self, DetectError> {
         let session = runtime.open(path)?;
         let mut heads = Vec::new();
         for stride in yunet::STRIDES {
             let mut idx = [0usize; 4];
             for (slot, name) in ["cls", "obj", "bbox", "kps"].iter().enumerate() {
-                idx[slot] = yunet::output_index(&session.outputs, name, stride).ok_or_else(|| DetectError::NotYuNet {
-                    path: path.display().to_string(),
-                    missing: format!("{name}_{stride}"),
-                })?;
+                idx[slot] =
+                    yunet::output_index(&session.outputs, name, stride).ok_or_else(|| {
+                        DetectError::NotYuNet {
+                            path: path.display().to_string(),
+                            missing: format!("{name}_{stride}"),
+                        }
+                    })?;
             }
             heads.push((stride, idx));
         }
@@ -71,7 +83,12 @@ impl Detector {
             [_, _, h, w] if *h > 0 && h == w => *h as u32,
             _ => 640,
         };
-        Ok(Self { session, input_size, heads, params })
+        Ok(Self {
+            session,
+            input_size,
+            heads,
+            params,
+        })
     }
 
     pub fn params(&self) -> &DetectorParams {
@@ -86,12 +103,21 @@ impl Detector {
     pub fn detect(&self, photo: &RgbImage) -> Result<Vec<DetectedFace>, DetectError> {
         let mut resizer = Resizer::new();
         let mut faces = Vec::new();
-        for v in plan_views(photo.width(), photo.height(), self.input_size, self.params.min_face_px) {
+        for v in plan_views(
+            photo.width(),
+            photo.height(),
+            self.input_size,
+            self.params.min_face_px,
+        ) {
             self.detect_view(photo, &v, &mut resizer, &mut faces)?;
         }
         let min = self.params.min_face_px;
         faces.retain(|f| f.face_box.width().max(f.face_box.height()) >= min * 0.5);
-        Ok(nms::suppress(faces, self.params.nms_threshold, self.params.top_k))
+        Ok(nms::suppress(
+            faces,
+            self.params.nms_threshold,
+            self.params.top_k,
+        ))
     }
 
     fn detect_view(
@@ -102,7 +128,8 @@ impl Detector {
         out: &mut Vec<DetectedFace>,
     ) -> Result<(), DetectError> {
         let size = self.input_size as usize;
-        let Some((tensor, mapping)) = view::render_bgr_nchw(photo, v, self.input_size, resizer) else {
+        let Some((tensor, mapping)) = view::render_bgr_nchw(photo, v, self.input_size, resizer)
+        else {
             return Ok(());
         };
         let outputs = self.session.run_f32(&[1, 3, size, size], tensor)?;
@@ -121,13 +148,22 @@ impl Detector {
         for f in raw {
             let p1 = mapping.to_photo(f.face_box.x1, f.face_box.y1);
             let p2 = mapping.to_photo(f.face_box.x2, f.face_box.y2);
-            let face_box = FaceBox { x1: p1.x, y1: p1.y, x2: p2.x, y2: p2.y };
+            let face_box = FaceBox {
+                x1: p1.x,
+                y1: p1.y,
+                x2: p2.x,
+                y2: p2.y,
+            };
             if v.is_tile && touches_inner_edge(&face_box, v, pw, ph) {
                 // A face cut by the tile border; the neighbouring tile sees it whole.
                 continue;
             }
             let landmarks = Landmarks(f.landmarks.0.map(|p| mapping.to_photo(p.x, p.y)));
-            out.push(DetectedFace { face_box, score: f.score, landmarks });
+            out.push(DetectedFace {
+                face_box,
+                score: f.score,
+                landmarks,
+            });
         }
         Ok(())
     }

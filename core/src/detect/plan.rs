@@ -16,7 +16,13 @@ pub fn plan_views(width: u32, height: u32, input_size: u32, min_face_px: f32) ->
     let (w, h) = (width as f32, height as f32);
     let long = w.max(h);
     let pad = GLOBAL_PAD * long;
-    let global = View { x0: -pad, y0: -pad, width: w + 2.0 * pad, height: h + 2.0 * pad, is_tile: false };
+    let global = View {
+        x0: -pad,
+        y0: -pad,
+        width: w + 2.0 * pad,
+        height: h + 2.0 * pad,
+        is_tile: false,
+    };
     let global_scale = input_size as f32 / (long + 2.0 * pad);
     let mut views = vec![global];
     if min_face_px * global_scale >= DETECTABLE_PX {
@@ -27,7 +33,13 @@ pub fn plan_views(width: u32, height: u32, input_size: u32, min_face_px: f32) ->
     let tile = input_size as f32 / tile_scale;
     if tile >= long {
         // One unpadded view of the whole photo is enough.
-        views.push(View { x0: 0.0, y0: 0.0, width: w, height: h, is_tile: false });
+        views.push(View {
+            x0: 0.0,
+            y0: 0.0,
+            width: w,
+            height: h,
+            is_tile: false,
+        });
         return views;
     }
     // Faces the global view misses are smaller than this; tiles overlap by at least that.
@@ -44,7 +56,13 @@ pub fn plan_views(width: u32, height: u32, input_size: u32, min_face_px: f32) ->
     };
     for y0 in starts(h) {
         for x0 in starts(w) {
-            views.push(View { x0, y0, width: tile.min(w), height: tile.min(h), is_tile: true });
+            views.push(View {
+                x0,
+                y0,
+                width: tile.min(w),
+                height: tile.min(h),
+                is_tile: true,
+            });
         }
     }
     views
@@ -65,8 +83,15 @@ mod tests {
         assert!(views.len() > 2);
         let tiles: Vec<&View> = views.iter().filter(|v| v.is_tile).collect();
         // Every pixel of the photo lies in some tile.
-        for (x, y) in [(0.0, 0.0), (4351.0, 2902.0), (2176.0, 1451.0), (4351.0, 0.0)] {
-            assert!(tiles.iter().any(|t| x >= t.x0 && x < t.x0 + t.width && y >= t.y0 && y < t.y0 + t.height));
+        for (x, y) in [
+            (0.0, 0.0),
+            (4351.0, 2902.0),
+            (2176.0, 1451.0),
+            (4351.0, 0.0),
+        ] {
+            assert!(tiles
+                .iter()
+                .any(|t| x >= t.x0 && x < t.x0 + t.width && y >= t.y0 && y < t.y0 + t.height));
         }
         // A tile shows a 20 px face at a detectable size.
         let scale = 640.0 / tiles[0].width.max(tiles[0].height);

@@ -22,11 +22,20 @@ pub fn output_index(outputs: &[String], head: &str, stride: usize) -> Option<usi
     outputs.iter().position(|n| *n == want)
 }
 
-pub fn decode(heads: &StrideHeads<'_>, input_size: usize, score_threshold: f32, out: &mut Vec<DetectedFace>) {
+pub fn decode(
+    heads: &StrideHeads<'_>,
+    input_size: usize,
+    score_threshold: f32,
+    out: &mut Vec<DetectedFace>,
+) {
     let s = heads.stride;
     let cols = input_size / s;
     let n = (input_size / s) * cols;
-    if heads.cls.len() < n || heads.obj.len() < n || heads.bbox.len() < 4 * n || heads.kps.len() < 10 * n {
+    if heads.cls.len() < n
+        || heads.obj.len() < n
+        || heads.bbox.len() < 4 * n
+        || heads.kps.len() < 10 * n
+    {
         return;
     }
     let sf = s as f32;
@@ -42,9 +51,16 @@ pub fn decode(heads: &StrideHeads<'_>, input_size: usize, score_threshold: f32, 
         let w = b[2].exp() * sf;
         let h = b[3].exp() * sf;
         let k = &heads.kps[10 * i..10 * i + 10];
-        let landmarks = Landmarks(std::array::from_fn(|j| PixelPoint::new((c + k[2 * j]) * sf, (r + k[2 * j + 1]) * sf)));
+        let landmarks = Landmarks(std::array::from_fn(|j| {
+            PixelPoint::new((c + k[2 * j]) * sf, (r + k[2 * j + 1]) * sf)
+        }));
         out.push(DetectedFace {
-            face_box: FaceBox { x1: cx - w / 2.0, y1: cy - h / 2.0, x2: cx + w / 2.0, y2: cy + h / 2.0 },
+            face_box: FaceBox {
+                x1: cx - w / 2.0,
+                y1: cy - h / 2.0,
+                x2: cx + w / 2.0,
+                y2: cy + h / 2.0,
+            },
             score,
             landmarks,
         });

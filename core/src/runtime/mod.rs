@@ -6,5 +6,7 @@ mod provider;
 mod session;
 
 pub use library::{locate_library, setup_command, LibrarySearch};
-pub use provider::{CpuFeatures, ExecutionProviderKind, Precision, ProviderChoice, ProviderRequest};
+pub use provider::{
+    CpuFeatures, ExecutionProviderKind, Precision, ProviderChoice, ProviderRequest,
+};
 pub use session::{ModelSession, Runtime, RuntimeError};

@@ -130,11 +130,32 @@ mod tests {
         assert!(amx.has_fast_bf16());
         assert!(!plain.has_fast_bf16());
         let auto = ProviderRequest::default();
-        assert_eq!(auto.resolve(amx, &[Cpu, OpenVino]), ProviderChoice { ep: OpenVino, precision: Precision::Bf16 });
-        assert_eq!(auto.resolve(plain, &[Cpu, OpenVino]), ProviderChoice { ep: OpenVino, precision: Precision::Fp32 });
-        assert_eq!(auto.resolve(amx, &[Cpu]), ProviderChoice { ep: Cpu, precision: Precision::Fp32 });
+        assert_eq!(
+            auto.resolve(amx, &[Cpu, OpenVino]),
+            ProviderChoice {
+                ep: OpenVino,
+                precision: Precision::Bf16
+            }
+        );
+        assert_eq!(
+            auto.resolve(plain, &[Cpu, OpenVino]),
+            ProviderChoice {
+                ep: OpenVino,
+                precision: Precision::Fp32
+            }
+        );
+        assert_eq!(
+            auto.resolve(amx, &[Cpu]),
+            ProviderChoice {
+                ep: Cpu,
+                precision: Precision::Fp32
+            }
+        );
         assert_eq!(auto.resolve(amx, &[Cpu, OpenVino, Cuda]).ep, Cuda);
-        let forced = ProviderRequest { ep: Some(Cpu), precision: None };
+        let forced = ProviderRequest {
+            ep: Some(Cpu),
+            precision: None,
+        };
         assert_eq!(forced.resolve(amx, &[Cpu, OpenVino]).ep, Cpu);
     }
 

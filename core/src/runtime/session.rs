@@ -7,18 +7,31 @@ use ort::ep::{self, ArbitrarilyConfigurableExecutionProvider, ExecutionProvider}
 use ort::session::Session;
 
 use super::library::{locate_library, setup_command};
-use super::provider::{CpuFeatures, ExecutionProviderKind, Precision, ProviderChoice, ProviderRequest};
+use super::provider::{
+    CpuFeatures, ExecutionProviderKind, Precision, ProviderChoice, ProviderRequest,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RuntimeError {
     #[error("ONNX Runtime library not found (looked in: {tried}). Fix: {fix}; or set ORT_DYLIB_PATH to libonnxruntime")]
     LibraryNotFound { tried: String, fix: &'static str },
     #[error("ONNX Runtime library {path} could not be loaded: {reason}. Fix: {fix}")]
-    LibraryLoad { path: PathBuf, reason: String, fix: &'static str },
+    LibraryLoad {
+        path: PathBuf,
+        reason: String,
+        fix: &'static str,
+    },
     #[error("execution provider {ep} is not in this ONNX Runtime build ({library}); available: {available}")]
-    ProviderUnavailable { ep: ExecutionProviderKind, library: PathBuf, available: String },
+    ProviderUnavailable {
+        ep: ExecutionProviderKind,
+        library: PathBuf,
+        available: String,
+    },
     #[error("execution provider {ep} failed to start: {reason}")]
-    ProviderFailed { ep: ExecutionProviderKind, reason: String },
+    ProviderFailed {
+        ep: ExecutionProviderKind,
+        reason: String,
+    },
     #[error("model {path} could not be loaded by ONNX Runtime: {reason}")]
     ModelLoad { path: PathBuf, reason: String },
     #[error("model {path} has no {what}")]
@@ -28,14 +41,19 @@ pub enum RuntimeError {
 }
 
 /// The environment may be created once per process; every `Runtime` shares it.
-static ENVIRONMENT: OnceLock<Result<(ort::environment::Environment, PathBuf), String>> = OnceLock::new();
+static ENVIRONMENT: OnceLock<Result<(ort::environment::Environment, PathBuf), String>> =
+    OnceLock::new();
 
 fn environment() -> Result<&'static (ort::environment::Environment, PathBuf), RuntimeError> {
     let env = ENVIRONMENT.get_or_init(|| {
         let from_env = std::env::var_os("ORT_DYLIB_PATH").map(PathBuf::from);
         let search = locate_library(from_env.as_deref());
         let Some(path) = search.found else {
-            let tried: Vec<String> = search.tried.iter().map(|p| p.display().to_string()).collect();
+            let tried: Vec<String> = search
+                .tried
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect();
             return Err(format!("notfound\u{0}{}", tried.join(", ")));
         };
         let built = ort::init_from(&path)
@@ -93,13 +111,24 @@ impl Runtime {
             return Err(RuntimeError::ProviderUnavailable {
                 ep: choice.ep,
                 library: library.clone(),
-                available: available.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(", "),
+                available: available
+                    .iter()
+                    .map(|k| k.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
             });
         }
-        let intra_threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        let intra_threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1);
         let openvino_cache = directories::ProjectDirs::from("org", "FaceSorter", "FaceSorter")
             .map(|d| d.cache_dir().join("openvino"));
-        Ok(Self { choice, library: library.clone(), intra_threads, openvino_cache })
+        Ok(Self {
+            choice,
+            library: library.clone(),
+            intra_threads,
+            openvino_cache,
+        })
     }
 
     pub fn choice(&self) -> ProviderChoice {
@@ -128,7 +157,10 @@ impl Runtime {
                 let mut ov = ep::OpenVINO::default()
                     .with_device_type("CPU")
                     .with_num_threads(self.intra_threads)
-                    .with_arbitrary_config("load_config", format!(r#"{{"CPU":{{"INFERENCE_PRECISION_HINT":"{hint}"}}}}"#));
+                    .with_arbitrary_config(
+                        "load_config",
+                        format!(r#"{{"CPU":{{"INFERENCE_PRECISION_HINT":"{hint}"}}}}"#),
+                    );
                 // Compiled blobs are cached so the second start skips OpenVINO's compile step.
                 if let Some(dir) = &self.openvino_cache {
                     if std::fs::create_dir_all(dir).is_ok() {
@@ -143,30 +175,50 @@ impl Runtime {
     /// Opens a model file as a session on the chosen provider.
     pub fn open(&self, path: &Path) -> Result<ModelSession, RuntimeError> {
         let (env, _) = environment()?;
-        let model_err = |e: ort::Error| RuntimeError::ModelLoad { path: path.to_path_buf(), reason: e.to_string() };
+        let model_err = |e: ort::Error| RuntimeError::ModelLoad {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        };
         let mut builder = Session::builder(env)
             .map_err(model_err)?
             .with_intra_threads(self.intra_threads)
             .map_err(|e| model_err(e.into()))?;
         if let Some(provider) = self.provider() {
-            builder = builder
-                .with_execution_providers([provider])
-                .map_err(|e| RuntimeError::ProviderFailed { ep: self.choice.ep, reason: e.to_string() })?;
+            builder = builder.with_execution_providers([provider]).map_err(|e| {
+                RuntimeError::ProviderFailed {
+                    ep: self.choice.ep,
+                    reason: e.to_string(),
+                }
+            })?;
         }
         let session = builder.commit_from_file(path).map_err(model_err)?;
-        let inputs: Vec<String> = session.inputs().iter().map(|o| o.name().to_string()).collect();
+        let inputs: Vec<String> = session
+            .inputs()
+            .iter()
+            .map(|o| o.name().to_string())
+            .collect();
         let input_shape: Vec<i64> = session
             .inputs()
             .first()
             .and_then(|o| o.dtype().tensor_shape())
             .map(|s| s.iter().copied().collect())
             .unwrap_or_default();
-        let outputs: Vec<String> = session.outputs().iter().map(|o| o.name().to_string()).collect();
+        let outputs: Vec<String> = session
+            .outputs()
+            .iter()
+            .map(|o| o.name().to_string())
+            .collect();
         if inputs.is_empty() {
-            return Err(RuntimeError::ModelShape { path: path.to_path_buf(), what: "input" });
+            return Err(RuntimeError::ModelShape {
+                path: path.to_path_buf(),
+                what: "input",
+            });
         }
         if outputs.is_empty() {
-            return Err(RuntimeError::ModelShape { path: path.to_path_buf(), what: "output" });
+            return Err(RuntimeError::ModelShape {
+                path: path.to_path_buf(),
+                what: "output",
+            });
         }
         Ok(ModelSession {
             session: Mutex::new(session),
@@ -191,30 +243,51 @@ pub struct ModelSession {
 
 impl std::fmt::Debug for ModelSession {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ModelSession").field("path", &self.path).field("inputs", &self.inputs).field("outputs", &self.outputs).finish()
+        f.debug_struct("ModelSession")
+            .field("path", &self.path)
+            .field("inputs", &self.inputs)
+            .field("outputs", &self.outputs)
+            .finish()
     }
 }
 
 impl ModelSession {
     fn inference_err(&self, e: impl std::fmt::Display) -> RuntimeError {
         RuntimeError::Inference {
-            model: self.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            model: self
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
             reason: e.to_string(),
         }
     }
 
     /// Runs the model on one f32 input tensor and returns every output as (shape, data).
-    pub fn run_f32(&self, shape: &[usize], data: Vec<f32>) -> Result<Vec<(Vec<usize>, Vec<f32>)>, RuntimeError> {
+    pub fn run_f32(
+        &self,
+        shape: &[usize],
+        data: Vec<f32>,
+    ) -> Result<Vec<(Vec<usize>, Vec<f32>)>, RuntimeError> {
         let shape_i64: Vec<i64> = shape.iter().map(|&d| d as i64).collect();
-        let tensor = ort::value::Tensor::from_array((shape_i64, data)).map_err(|e| self.inference_err(e))?;
-        let mut session = self.session.lock().map_err(|_| self.inference_err("session poisoned by an earlier panic"))?;
+        let tensor =
+            ort::value::Tensor::from_array((shape_i64, data)).map_err(|e| self.inference_err(e))?;
+        let mut session = self
+            .session
+            .lock()
+            .map_err(|_| self.inference_err("session poisoned by an earlier panic"))?;
         let outputs = session
             .run(ort::inputs![self.inputs[0].as_str() => tensor])
             .map_err(|e| self.inference_err(e))?;
         let mut result = Vec::with_capacity(self.outputs.len());
         for name in &self.outputs {
-            let (shape, data) = outputs[name.as_str()].try_extract_tensor::<f32>().map_err(|e| self.inference_err(e))?;
-            result.push((shape.iter().map(|&d| d.max(0) as usize).collect(), data.to_vec()));
+            let (shape, data) = outputs[name.as_str()]
+                .try_extract_tensor::<f32>()
+                .map_err(|e| self.inference_err(e))?;
+            result.push((
+                shape.iter().map(|&d| d.max(0) as usize).collect(),
+                data.to_vec(),
+            ));
         }
         Ok(result)
     }
