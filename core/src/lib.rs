@@ -4,5 +4,7 @@
 
 pub mod align;
 pub mod detect;
+pub mod embed;
 pub mod geometry;
+pub mod models;
 pub mod runtime;

@@ -1,0 +1,97 @@
+use std::io;
+use std::path::PathBuf;
+
+/// Everything that can go wrong finding, checking or fetching a model file.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error("the model manifest is invalid: {0}")]
+    Manifest(String),
+
+    #[error("unknown model `{id}`; known models: {}", known.join(", "))]
+    UnknownModel { id: String, known: Vec<String> },
+
+    /// Carries the whole user-facing explanation (where we looked, how to fix it).
+    #[error("{message}")]
+    NotFound {
+        spec: String,
+        searched: Vec<PathBuf>,
+        message: String,
+    },
+
+    #[error("{action} {}: {source}", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+
+    #[error("`{value}` is not a sha256 (expected 64 hex digits)")]
+    InvalidSha256 { value: String },
+
+    #[error("sha256 mismatch for {}: expected {expected}, got {actual}", path.display())]
+    ChecksumMismatch {
+        path: PathBuf,
+        expected: String,
+        actual: String,
+    },
+
+    #[error("size mismatch for {}: expected {expected} bytes, found {actual}", path.display())]
+    SizeMismatch {
+        path: PathBuf,
+        expected: u64,
+        actual: u64,
+    },
+
+    #[error(
+        "download of {url} is corrupt: sha256 expected {expected}, got {actual}; \
+         deleted the partial file {}, run the download again",
+        part.display()
+    )]
+    DownloadCorrupt {
+        url: String,
+        part: PathBuf,
+        expected: String,
+        actual: String,
+    },
+
+    #[error("requesting {url}: {source}")]
+    Http {
+        url: String,
+        #[source]
+        source: Box<ureq::Error>,
+    },
+
+    #[error("requesting {url}: server answered HTTP {status}")]
+    HttpStatus { url: String, status: u16 },
+
+    #[error(
+        "download of {url} interrupted after {bytes} bytes: {source}; \
+         run it again to resume from {}",
+        part.display()
+    )]
+    Transfer {
+        url: String,
+        part: PathBuf,
+        bytes: u64,
+        #[source]
+        source: io::Error,
+    },
+
+    #[error("download of {url} cancelled; {bytes} bytes kept in {} for resuming", part.display())]
+    Cancelled {
+        url: String,
+        part: PathBuf,
+        bytes: u64,
+    },
+}
+
+impl ModelError {
+    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {
+        Self::Io {
+            action,
+            path: path.into(),
+            source,
+        }
+    }
+}
