@@ -29,7 +29,10 @@ impl FaceEmbedding {
         if !norm.is_finite() || norm <= f32::MIN_POSITIVE {
             return None;
         }
-        Some(Self { unit: raw.iter().map(|v| v / norm).collect(), norm })
+        Some(Self {
+            unit: raw.iter().map(|v| v / norm).collect(),
+            norm,
+        })
     }
 
     /// Cosine similarity of two unit embeddings.
@@ -46,12 +49,23 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
 pub enum EmbedError {
     #[error(transparent)]
     Runtime(#[from] RuntimeError),
-    #[error("{path}: not a face recognizer with a [N,3,{size},{size}] input (declared {declared:?})")]
-    WrongInput { path: String, size: u32, declared: Vec<i64> },
+    #[error(
+        "{path}: not a face recognizer with a [N,3,{size},{size}] input (declared {declared:?})"
+    )]
+    WrongInput {
+        path: String,
+        size: u32,
+        declared: Vec<i64>,
+    },
     #[error("{model}: expected output [N, D], got shape {shape:?}")]
     WrongOutput { model: String, shape: Vec<usize> },
     #[error("crop {index} is {width}×{height}, expected {size}×{size}")]
-    WrongCropSize { index: usize, width: u32, height: u32, size: u32 },
+    WrongCropSize {
+        index: usize,
+        width: u32,
+        height: u32,
+        size: u32,
+    },
     #[error("{model}: embedding {index} is zero or not finite")]
     DegenerateEmbedding { model: String, index: usize },
 }
@@ -65,7 +79,11 @@ pub struct Recognizer {
 }
 
 impl Recognizer {
-    pub fn open(runtime: &Runtime, path: &Path, convention: InputConvention) -> Result<Self, EmbedError> {
+    pub fn open(
+        runtime: &Runtime,
+        path: &Path,
+        convention: InputConvention,
+    ) -> Result<Self, EmbedError> {
         let session = runtime.open(path)?;
         let size = CROP_SIZE as i64;
         let ok = |d: i64, want: i64| d == want || d < 0;
@@ -83,7 +101,11 @@ impl Recognizer {
             Some(&n) if n > 0 => n as usize,
             _ => DEFAULT_BATCH,
         };
-        Ok(Self { session, convention, batch })
+        Ok(Self {
+            session,
+            convention,
+            batch,
+        })
     }
 
     pub fn with_batch(mut self, batch: usize) -> Self {
@@ -114,7 +136,11 @@ impl Recognizer {
         Ok(out)
     }
 
-    fn embed_batch(&self, crops: &[RgbImage], first_index: usize) -> Result<Vec<FaceEmbedding>, EmbedError> {
+    fn embed_batch(
+        &self,
+        crops: &[RgbImage],
+        first_index: usize,
+    ) -> Result<Vec<FaceEmbedding>, EmbedError> {
         let plane = (CROP_SIZE * CROP_SIZE) as usize;
         let fixed = self.session.input_shape.first().is_some_and(|&n| n > 0);
         let n = if fixed { self.batch } else { crops.len() };
@@ -128,19 +154,34 @@ impl Recognizer {
                     size: CROP_SIZE,
                 });
             }
-            write_input(crop, &self.convention, &mut tensor[i * 3 * plane..(i + 1) * 3 * plane]);
+            write_input(
+                crop,
+                &self.convention,
+                &mut tensor[i * 3 * plane..(i + 1) * 3 * plane],
+            );
         }
         let model = self.session.path.display().to_string();
-        let outputs = self.session.run_f32(&[n, 3, CROP_SIZE as usize, CROP_SIZE as usize], tensor)?;
+        let outputs = self
+            .session
+            .run_f32(&[n, 3, CROP_SIZE as usize, CROP_SIZE as usize], tensor)?;
         let (shape, data) = &outputs[0];
         let dim = match shape.as_slice() {
             [rows, d] if *rows == n && *d > 0 => *d,
-            _ => return Err(EmbedError::WrongOutput { model, shape: shape.clone() }),
+            _ => {
+                return Err(EmbedError::WrongOutput {
+                    model,
+                    shape: shape.clone(),
+                })
+            }
         };
         (0..crops.len())
             .map(|i| {
-                FaceEmbedding::from_raw(&data[i * dim..(i + 1) * dim])
-                    .ok_or_else(|| EmbedError::DegenerateEmbedding { model: model.clone(), index: first_index + i })
+                FaceEmbedding::from_raw(&data[i * dim..(i + 1) * dim]).ok_or_else(|| {
+                    EmbedError::DegenerateEmbedding {
+                        model: model.clone(),
+                        index: first_index + i,
+                    }
+                })
             })
             .collect()
     }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use common::parity::{find_photo, load_rgb, parity_faces};
 
 use facesorter_core::align::{align_face, estimate, AlignError, AlignMethod, Similarity};
 use facesorter_core::geometry::{Landmarks, PixelPoint, TemplatePoint, CROP_SIZE, TEMPLATE_112};
@@ -14,65 +14,6 @@ const MAX_MAD: f64 = 2.0;
 
 /// RMS landmark residual (template px) under which a face counts as frontal.
 const FRONTAL_RESIDUAL: f32 = 2.5;
-
-struct ParityFace {
-    file: String,
-    index: usize,
-    landmarks: Landmarks,
-}
-
-/// Every face of `golden.json`; landmarks there are `[x1..x5, y1..y5]`.
-fn parity_faces() -> Vec<ParityFace> {
-    let path = common::shared("parity/golden.json");
-    let text = std::fs::read_to_string(&path).expect("read golden.json");
-    let golden: serde_json::Value = serde_json::from_str(&text).expect("parse golden.json");
-    let images = golden["images"].as_object().expect("images object");
-    let mut faces = Vec::new();
-    for (file, entry) in images {
-        let all = entry["landmarks"].as_array().expect("landmarks array");
-        for (index, lm) in all.iter().enumerate() {
-            let v: Vec<f32> = lm
-                .as_array()
-                .expect("landmark row")
-                .iter()
-                .map(|x| x.as_f64().expect("number") as f32)
-                .collect();
-            assert_eq!(v.len(), 10, "{file}#{index}: ten landmark values");
-            let landmarks = Landmarks(std::array::from_fn(|k| PixelPoint::new(v[k], v[k + 5])));
-            faces.push(ParityFace {
-                file: file.clone(),
-                index,
-                landmarks,
-            });
-        }
-    }
-    assert!(!faces.is_empty());
-    faces
-}
-
-/// The one photo named `name` anywhere under `../shared/faces`.
-fn find_photo(name: &str) -> PathBuf {
-    fn walk(dir: &Path, name: &str, found: &mut Vec<PathBuf>) {
-        for entry in std::fs::read_dir(dir).expect("read dir") {
-            let path = entry.expect("dir entry").path();
-            if path.is_dir() {
-                walk(&path, name, found);
-            } else if path.file_name().is_some_and(|n| n == name) {
-                found.push(path);
-            }
-        }
-    }
-    let mut found = Vec::new();
-    walk(&common::shared("faces"), name, &mut found);
-    assert_eq!(found.len(), 1, "exactly one photo named {name}: {found:?}");
-    found.remove(0)
-}
-
-fn load_rgb(path: &Path) -> image::RgbImage {
-    image::open(path)
-        .unwrap_or_else(|e| panic!("open {}: {e}", path.display()))
-        .to_rgb8()
-}
 
 fn mean_abs_diff(a: &image::RgbImage, b: &image::RgbImage) -> f64 {
     assert_eq!(a.dimensions(), b.dimensions());

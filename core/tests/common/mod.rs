@@ -17,3 +17,122 @@ pub fn shared_dir() -> PathBuf {
 pub fn shared(rel: &str) -> PathBuf {
     shared_dir().join(rel)
 }
+
+/// The AdaFace reference outputs in `../shared/parity/golden.json`.
+pub mod parity {
+    use std::path::{Path, PathBuf};
+
+    use facesorter_core::geometry::{Landmarks, PixelPoint};
+
+    pub struct ParityFace {
+        pub file: String,
+        pub index: usize,
+        pub landmarks: Landmarks,
+    }
+
+    /// Every face of `golden.json`; landmarks there are `[x1..x5, y1..y5]`.
+    pub fn parity_faces() -> Vec<ParityFace> {
+        let path = super::shared("parity/golden.json");
+        let text = std::fs::read_to_string(&path).expect("read golden.json");
+        let golden: serde_json::Value = serde_json::from_str(&text).expect("parse golden.json");
+        let images = golden["images"].as_object().expect("images object");
+        let mut faces = Vec::new();
+        for (file, entry) in images {
+            let all = entry["landmarks"].as_array().expect("landmarks array");
+            for (index, lm) in all.iter().enumerate() {
+                let v: Vec<f32> = lm
+                    .as_array()
+                    .expect("landmark row")
+                    .iter()
+                    .map(|x| x.as_f64().expect("number") as f32)
+                    .collect();
+                assert_eq!(v.len(), 10, "{file}#{index}: ten landmark values");
+                let landmarks = Landmarks(std::array::from_fn(|k| PixelPoint::new(v[k], v[k + 5])));
+                faces.push(ParityFace {
+                    file: file.clone(),
+                    index,
+                    landmarks,
+                });
+            }
+        }
+        assert!(!faces.is_empty());
+        faces
+    }
+
+    /// The one photo named `name` anywhere under `../shared/faces`.
+    pub fn find_photo(name: &str) -> PathBuf {
+        fn walk(dir: &Path, name: &str, found: &mut Vec<PathBuf>) {
+            for entry in std::fs::read_dir(dir).expect("read dir") {
+                let path = entry.expect("dir entry").path();
+                if path.is_dir() {
+                    walk(&path, name, found);
+                } else if path.file_name().is_some_and(|n| n == name) {
+                    found.push(path);
+                }
+            }
+        }
+        let mut found = Vec::new();
+        walk(&super::shared("faces"), name, &mut found);
+        assert_eq!(found.len(), 1, "exactly one photo named {name}: {found:?}");
+        found.remove(0)
+    }
+
+    pub fn load_rgb(path: &Path) -> image::RgbImage {
+        image::open(path)
+            .unwrap_or_else(|e| panic!("open {}: {e}", path.display()))
+            .to_rgb8()
+    }
+
+    /// The golden unit embedding and norm of `file#index`.
+    pub fn golden_embedding(file: &str, index: usize) -> (Vec<f32>, f32) {
+        let text =
+            std::fs::read_to_string(super::shared("parity/golden.json")).expect("read golden.json");
+        let golden: serde_json::Value = serde_json::from_str(&text).expect("parse golden.json");
+        let e = &golden["embeddings"]["ir_18"][format!("{file}#{index}")];
+        let unit = e["embedding"]
+            .as_array()
+            .expect("embedding array")
+            .iter()
+            .map(|x| x.as_f64().expect("number") as f32)
+            .collect();
+        (unit, e["norm"].as_f64().expect("norm") as f32)
+    }
+
+    /// The reference's aligned crop of `file#index`.
+    pub fn golden_crop(file: &str, index: usize) -> image::RgbImage {
+        load_rgb(&super::shared(&format!(
+            "parity/crops/{file}.face{index}.png"
+        )))
+    }
+}
+
+/// Opening the shared models on a runtime.
+pub mod engine {
+    use facesorter_core::embed::Recognizer;
+    use facesorter_core::models::Manifest;
+    use facesorter_core::runtime::{ExecutionProviderKind, Precision, ProviderRequest, Runtime};
+
+    pub fn runtime(ep: Option<ExecutionProviderKind>, precision: Precision) -> Runtime {
+        Runtime::new(ProviderRequest {
+            ep,
+            precision: Some(precision),
+        })
+        .expect("ONNX Runtime (run scripts/setup-onnxruntime.sh)")
+    }
+
+    /// The synthetic IR-18 with the AdaFace input convention from the manifest.
+    pub fn synthetic_recognizer(runtime: &Runtime) -> Recognizer {
+        let manifest = Manifest::builtin().expect("manifest");
+        let convention = manifest
+            .require("adaface-ir18")
+            .expect("adaface-ir18 entry")
+            .input
+            .clone();
+        Recognizer::open(
+            runtime,
+            &super::shared("models/adaface_ir18_synthetic.onnx"),
+            convention,
+        )
+        .expect("open synthetic IR-18")
+    }
+}

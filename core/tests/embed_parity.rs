@@ -1,0 +1,112 @@
+//! Embeddings against the AdaFace reference outputs in `../shared/parity`, computed with
+//! the same synthetic IR-18 weights.
+
+mod common;
+
+use common::engine::{runtime, synthetic_recognizer};
+use common::parity::{find_photo, golden_crop, golden_embedding, load_rgb, parity_faces};
+use facesorter_core::align::{align_face, AlignMethod};
+use facesorter_core::embed::{dot, FaceEmbedding};
+use facesorter_core::runtime::{ExecutionProviderKind, Precision};
+
+fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
+}
+
+fn check_crops_reproduce_golden(ep: Option<ExecutionProviderKind>) {
+    let rt = runtime(ep, Precision::Fp32);
+    let rec = synthetic_recognizer(&rt);
+    let faces = parity_faces();
+    let crops: Vec<_> = faces
+        .iter()
+        .map(|f| golden_crop(&f.file, f.index))
+        .collect();
+    // One batched call across all faces: batching must not change any result.
+    let got = rec.embed(&crops).expect("embed");
+    assert_eq!(got.len(), faces.len());
+    for (f, e) in faces.iter().zip(&got) {
+        let (unit, norm) = golden_embedding(&f.file, f.index);
+        let d = max_abs_diff(&e.unit, &unit);
+        let rel = (e.norm - norm).abs() / norm;
+        assert!(
+            d <= 1e-4,
+            "{}#{} on {}: max abs diff {d}",
+            f.file,
+            f.index,
+            rt.choice()
+        );
+        assert!(
+            rel <= 1e-4,
+            "{}#{} on {}: norm {} vs {norm} (rel {rel})",
+            f.file,
+            f.index,
+            rt.choice(),
+            e.norm
+        );
+    }
+}
+
+#[test]
+fn reference_crops_reproduce_golden_embeddings_on_default_provider() {
+    check_crops_reproduce_golden(None);
+}
+
+#[test]
+fn reference_crops_reproduce_golden_embeddings_on_plain_cpu() {
+    check_crops_reproduce_golden(Some(ExecutionProviderKind::Cpu));
+}
+
+#[test]
+fn photo_with_golden_landmarks_and_reference_alignment_matches_golden() {
+    let rt = runtime(None, Precision::Fp32);
+    let rec = synthetic_recognizer(&rt);
+    for f in parity_faces() {
+        let photo = load_rgb(&find_photo(&f.file));
+        let crop = align_face(&photo, &f.landmarks, AlignMethod::Reference).expect("align");
+        let e = &rec.embed(&[crop]).expect("embed")[0];
+        let (unit, _) = golden_embedding(&f.file, f.index);
+        let cos = dot(&e.unit, &unit);
+        assert!(cos >= 0.999, "{}#{}: cosine {cos}", f.file, f.index);
+    }
+}
+
+#[test]
+fn bf16_stays_within_cosine_0999_of_fp32() {
+    let fp32 = synthetic_recognizer(&runtime(
+        Some(ExecutionProviderKind::OpenVino),
+        Precision::Fp32,
+    ));
+    let bf16 = synthetic_recognizer(&runtime(
+        Some(ExecutionProviderKind::OpenVino),
+        Precision::Bf16,
+    ));
+    let faces = parity_faces();
+    let crops: Vec<_> = faces
+        .iter()
+        .map(|f| golden_crop(&f.file, f.index))
+        .collect();
+    let a = fp32.embed(&crops).expect("fp32");
+    let b = bf16.embed(&crops).expect("bf16");
+    for ((f, x), y) in faces.iter().zip(&a).zip(&b) {
+        let cos = x.cosine(y);
+        assert!(
+            cos >= 0.999,
+            "{}#{}: bf16 vs fp32 cosine {cos}",
+            f.file,
+            f.index
+        );
+    }
+}
+
+#[test]
+fn embedding_splits_into_unit_vector_and_norm() {
+    let e = FaceEmbedding::from_raw(&[3.0, 4.0]).expect("non-zero");
+    assert_eq!(e.norm, 5.0);
+    assert!((e.unit[0] - 0.6).abs() < 1e-7 && (e.unit[1] - 0.8).abs() < 1e-7);
+    assert!(FaceEmbedding::from_raw(&[0.0, 0.0]).is_none());
+    assert!(FaceEmbedding::from_raw(&[f32::NAN, 1.0]).is_none());
+}
