@@ -3,3 +3,4 @@
 //! search → export.
 
 pub mod geometry;
+pub mod photo;
