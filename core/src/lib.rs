@@ -7,4 +7,5 @@ pub mod detect;
 pub mod embed;
 pub mod geometry;
 pub mod models;
+pub mod photo;
 pub mod runtime;
