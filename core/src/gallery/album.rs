@@ -1,0 +1,134 @@
+//! The in-memory album: photos, their faces, and the embedding matrix.
+
+use serde::{Deserialize, Serialize};
+
+use crate::geometry::{FaceBox, Landmarks};
+
+/// Everything that changes embeddings. Two albums with different fingerprints never mix.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Fingerprint {
+    pub recognizer_sha256: String,
+    pub detector_sha256: String,
+    /// Detector settings, as exact bit patterns of the f32 thresholds.
+    pub detector_params: String,
+    pub alignment: String,
+    pub embedding_dim: u32,
+}
+
+impl Fingerprint {
+    /// A short stable hex digest, used in the cache file name.
+    pub fn digest(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for part in [
+            self.recognizer_sha256.as_str(),
+            self.detector_sha256.as_str(),
+            self.detector_params.as_str(),
+            self.alignment.as_str(),
+        ] {
+            h.update(part.as_bytes());
+            h.update([0u8]);
+        }
+        h.update(self.embedding_dim.to_le_bytes());
+        hex::encode(&h.finalize()[..8])
+    }
+}
+
+/// One photo of the gallery, as it was when indexed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhotoRecord {
+    /// Path relative to the gallery root, with `/` separators.
+    pub rel_path: String,
+    pub size: u64,
+    /// Modification time, nanoseconds since the Unix epoch.
+    pub mtime_ns: i64,
+    /// SHA-256 of the file's bytes: recognises a renamed or moved photo.
+    pub content_sha256: [u8; 32],
+    /// Displayed (EXIF-applied) size.
+    pub width: u32,
+    pub height: u32,
+    /// This photo's faces are `faces[first_face .. first_face + face_count]`.
+    pub first_face: u32,
+    pub face_count: u32,
+}
+
+/// One face of a gallery photo; its embedding is row `index` of the album's matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FaceRecord {
+    /// Index into `Album::photos`.
+    pub photo: u32,
+    pub face_box: FaceBox,
+    pub landmarks: Landmarks,
+    pub detector_score: f32,
+    /// AdaFace norm: the quality signal.
+    pub norm: f32,
+}
+
+/// The whole indexed gallery. Invariant: `embeddings.len() == faces.len() * dim`, each
+/// photo's face range lies inside `faces`, and each face points back at its photo.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Album {
+    pub dim: usize,
+    pub photos: Vec<PhotoRecord>,
+    pub faces: Vec<FaceRecord>,
+    /// Unit embeddings, row-major, `dim` floats per face.
+    pub embeddings: Vec<f32>,
+}
+
+impl Album {
+    pub fn new(dim: usize) -> Self {
+        Self {
+            dim,
+            ..Self::default()
+        }
+    }
+
+    pub fn face_count(&self) -> usize {
+        self.faces.len()
+    }
+
+    pub fn embedding(&self, face: usize) -> &[f32] {
+        &self.embeddings[face * self.dim..(face + 1) * self.dim]
+    }
+
+    pub fn photo_of(&self, face: usize) -> &PhotoRecord {
+        &self.photos[self.faces[face].photo as usize]
+    }
+
+    /// Appends a photo and its faces (each with its unit embedding).
+    pub fn push_photo(&mut self, mut photo: PhotoRecord, faces: Vec<(FaceRecord, Vec<f32>)>) {
+        let photo_index = self.photos.len() as u32;
+        photo.first_face = self.faces.len() as u32;
+        photo.face_count = faces.len() as u32;
+        for (mut face, embedding) in faces {
+            debug_assert_eq!(embedding.len(), self.dim);
+            face.photo = photo_index;
+            self.faces.push(face);
+            self.embeddings.extend_from_slice(&embedding);
+        }
+        self.photos.push(photo);
+    }
+
+    /// Checks the invariants; a cache that breaks them is damaged.
+    pub fn is_consistent(&self) -> bool {
+        if self.dim == 0 || self.embeddings.len() != self.faces.len() * self.dim {
+            return false;
+        }
+        let mut expected_first = 0u32;
+        for (i, p) in self.photos.iter().enumerate() {
+            if p.first_face != expected_first {
+                return false;
+            }
+            let end = p.first_face as usize + p.face_count as usize;
+            if end > self.faces.len()
+                || self.faces[p.first_face as usize..end]
+                    .iter()
+                    .any(|f| f.photo as usize != i)
+            {
+                return false;
+            }
+            expected_first += p.face_count;
+        }
+        expected_first as usize == self.faces.len() && self.embeddings.iter().all(|v| v.is_finite())
+    }
+}

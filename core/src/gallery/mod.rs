@@ -1,0 +1,6 @@
+//! A gallery folder's faces: what was found in which photo, with every embedding,
+//! kept in one flat matrix so search is a single pass over contiguous memory.
+
+mod album;
+
+pub use album::{Album, FaceRecord, Fingerprint, PhotoRecord};
