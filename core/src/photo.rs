@@ -15,7 +15,7 @@ use image::{DynamicImage, ImageDecoder, ImageError, ImageFormat, ImageReader, Rg
 pub use image::metadata::Orientation;
 
 /// What a photo may cost before it is refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PhotoLimits {
     pub max_width: u32,
     pub max_height: u32,

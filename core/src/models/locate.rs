@@ -17,7 +17,8 @@ pub const MODELS_ENV_VAR: &str = "FACESORTER_MODELS";
 const REPO_WALK_LEVELS: usize = 6;
 
 /// What the user asked for: a manifest id (`adaface-ir101`) or a file path.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ModelSpec {
     Id(String),
     Path(PathBuf),

@@ -1,0 +1,282 @@
+//! The recognition engine: one photo → its faces, each with a unit embedding and a
+//! quality norm. It owns the runtime, the detector and the recognizer, and is what the
+//! gallery indexer, the CLI and the app call.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use image::RgbImage;
+use serde::{Deserialize, Serialize};
+
+use crate::align::{align_face, AlignError, AlignMethod, ALIGNMENT_VERSION};
+use crate::detect::{DetectError, Detector, DetectorParams};
+use crate::embed::{EmbedError, FaceEmbedding, Recognizer};
+use crate::gallery::Fingerprint;
+use crate::geometry::{DetectedFace, Landmarks};
+use crate::models::{
+    sha256_file, ColorOrder, InputConvention, ModelEntry, ModelError, ModelKind, ModelLocator, ModelSpec,
+};
+use crate::photo::{load_photo, Photo, PhotoError, PhotoLimits};
+use crate::runtime::{ProviderChoice, ProviderRequest, Runtime, RuntimeError};
+
+/// Match threshold when neither the manifest nor the user gives one (AdaFace cosine).
+pub const FALLBACK_THRESHOLD: f32 = 0.3;
+
+/// Everything the engine needs to start.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EngineOptions {
+    pub provider: ProviderRequest,
+    /// `None`: the manifest's default detector.
+    pub detector: Option<ModelSpec>,
+    /// `None`: the manifest's default recognizer.
+    pub recognizer: Option<ModelSpec>,
+    /// Input convention for a recognizer given by path that the manifest does not know.
+    pub custom_convention: Option<InputConvention>,
+    pub detector_params: DetectorParams,
+    pub align: AlignMethod,
+    pub limits: PhotoLimits,
+    /// Faces per recognizer call; `None` for the default.
+    pub batch: Option<usize>,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        Self {
+            provider: ProviderRequest::default(),
+            detector: None,
+            recognizer: None,
+            custom_convention: None,
+            detector_params: DetectorParams::default(),
+            align: AlignMethod::default(),
+            limits: PhotoLimits::default(),
+            batch: None,
+        }
+    }
+}
+
+/// The AdaFace convention: BGR, `(x − 127.5) / 127.5`.
+pub fn adaface_convention() -> InputConvention {
+    InputConvention { size: [112, 112], color_order: ColorOrder::Bgr, mean: [127.5; 3], std: [127.5; 3] }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Photo(#[from] PhotoError),
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    #[error(transparent)]
+    Runtime(#[from] RuntimeError),
+    #[error(transparent)]
+    Detect(#[from] DetectError),
+    #[error(transparent)]
+    Embed(#[from] EmbedError),
+    #[error(transparent)]
+    Align(#[from] AlignError),
+    #[error("model file {} is damaged or not the expected file: sha256 {actual}, expected {expected} for `{id}`. Fix: facesorter models fetch {id}", path.display())]
+    CorruptModel { path: PathBuf, id: String, expected: String, actual: String },
+    #[error("{} is not a {kind:?} model ONNX Runtime can load: {reason}", path.display())]
+    InvalidModel { path: PathBuf, kind: ModelKind, reason: String },
+}
+
+/// A model file in use, and what is known of it.
+#[derive(Debug)]
+pub struct LoadedModel {
+    pub path: PathBuf,
+    pub entry: Option<ModelEntry>,
+    sha256: OnceLock<String>,
+}
+
+impl LoadedModel {
+    /// The manifest id, or the file name for a custom model.
+    pub fn name(&self) -> String {
+        match &self.entry {
+            Some(e) => e.id.clone(),
+            None => self.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        }
+    }
+
+    /// SHA-256 of the file, computed once on first use (it is read only for cache keys).
+    pub fn sha256(&self) -> Result<&str, ModelError> {
+        if let Some(s) = self.sha256.get() {
+            return Ok(s);
+        }
+        let s = sha256_file(&self.path)?;
+        Ok(self.sha256.get_or_init(|| s))
+    }
+}
+
+/// One face of a photo with its embedding.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Face {
+    pub detection: DetectedFace,
+    pub embedding: FaceEmbedding,
+}
+
+/// The detection half of the engine: runtime, detector and photo loading. Enough for
+/// `facesorter detect`, without loading a recognizer.
+#[derive(Debug)]
+pub struct DetectionEngine {
+    runtime: Runtime,
+    detector: Detector,
+    detector_model: LoadedModel,
+    options: EngineOptions,
+}
+
+impl DetectionEngine {
+    pub fn open(options: EngineOptions, locator: &ModelLocator) -> Result<Self, EngineError> {
+        let runtime = Runtime::new(options.provider)?;
+        let spec = options
+            .detector
+            .clone()
+            .unwrap_or_else(|| ModelSpec::Id(locator.manifest().default_detector.clone()));
+        let found = locator.locate(&spec)?;
+        let detector_model = LoadedModel { path: found.path, entry: found.entry, sha256: OnceLock::new() };
+        let detector = Detector::open(&runtime, &detector_model.path, options.detector_params)
+            .map_err(|e| explain_load_failure(e.into(), &detector_model, ModelKind::Detector))?;
+        Ok(Self { runtime, detector, detector_model, options })
+    }
+
+    pub fn provider(&self) -> ProviderChoice {
+        self.runtime.choice()
+    }
+
+    pub fn options(&self) -> &EngineOptions {
+        &self.options
+    }
+
+    pub fn detector_model(&self) -> &LoadedModel {
+        &self.detector_model
+    }
+
+    pub fn load_photo(&self, path: &Path) -> Result<Photo, EngineError> {
+        Ok(load_photo(path, &self.options.limits)?)
+    }
+
+    pub fn detect(&self, image: &RgbImage) -> Result<Vec<DetectedFace>, EngineError> {
+        Ok(self.detector.detect(image)?)
+    }
+}
+
+/// Detection plus the recognizer: photo → faces with embeddings.
+#[derive(Debug)]
+pub struct FaceEngine {
+    detection: DetectionEngine,
+    recognizer: Recognizer,
+    recognizer_model: LoadedModel,
+}
+
+impl std::ops::Deref for FaceEngine {
+    type Target = DetectionEngine;
+    fn deref(&self) -> &DetectionEngine {
+        &self.detection
+    }
+}
+
+impl FaceEngine {
+    /// Finds both models, checks them, and opens them on the chosen execution provider.
+    pub fn open(options: EngineOptions, locator: &ModelLocator) -> Result<Self, EngineError> {
+        let spec = options
+            .recognizer
+            .clone()
+            .unwrap_or_else(|| ModelSpec::Id(locator.manifest().default_recognizer.clone()));
+        // Locate the recognizer first: a missing model is the most likely problem and
+        // should be reported before anything is loaded.
+        let found = locator.locate(&spec)?;
+        let detection = DetectionEngine::open(options, locator)?;
+        let recognizer_model = LoadedModel { path: found.path, entry: found.entry, sha256: OnceLock::new() };
+        let convention = match &recognizer_model.entry {
+            Some(e) if e.kind == ModelKind::Recognizer => e.input.clone(),
+            _ => detection.options.custom_convention.clone().unwrap_or_else(adaface_convention),
+        };
+        let mut recognizer = Recognizer::open(&detection.runtime, &recognizer_model.path, convention)
+            .map_err(|e| explain_load_failure(e.into(), &recognizer_model, ModelKind::Recognizer))?;
+        if let Some(b) = detection.options.batch {
+            recognizer = recognizer.with_batch(b);
+        }
+        Ok(Self { detection, recognizer, recognizer_model })
+    }
+
+    pub fn recognizer_model(&self) -> &LoadedModel {
+        &self.recognizer_model
+    }
+
+    /// Faces per recognizer call.
+    pub fn batch(&self) -> usize {
+        self.recognizer.batch()
+    }
+
+    /// The recognizer's default match threshold (manifest), or the fallback.
+    pub fn default_threshold(&self) -> f32 {
+        self.recognizer_model.entry.as_ref().and_then(|e| e.default_threshold).unwrap_or(FALLBACK_THRESHOLD)
+    }
+
+    /// Everything that changes embeddings, for the gallery cache.
+    pub fn fingerprint(&self, embedding_dim: usize) -> Result<Fingerprint, EngineError> {
+        let p = self.options().detector_params;
+        Ok(Fingerprint {
+            recognizer_sha256: self.recognizer_model.sha256()?.to_string(),
+            detector_sha256: self.detector_model().sha256()?.to_string(),
+            detector_params: format!(
+                "score={:08x} nms={:08x} min_face={:08x} top_k={}",
+                p.score_threshold.to_bits(),
+                p.nms_threshold.to_bits(),
+                p.min_face_px.to_bits(),
+                p.top_k
+            ),
+            alignment: format!("{}-v{ALIGNMENT_VERSION}", self.options().align),
+            embedding_dim: embedding_dim as u32,
+        })
+    }
+
+    pub fn align(&self, image: &RgbImage, landmarks: &Landmarks) -> Result<RgbImage, EngineError> {
+        Ok(align_face(image, landmarks, self.options().align)?)
+    }
+
+    /// Embeds already aligned 112×112 crops.
+    pub fn embed_crops(&self, crops: &[RgbImage]) -> Result<Vec<FaceEmbedding>, EngineError> {
+        Ok(self.recognizer.embed(crops)?)
+    }
+
+    /// Embeds the given faces of a photo.
+    pub fn embed_faces(&self, image: &RgbImage, faces: &[DetectedFace]) -> Result<Vec<Face>, EngineError> {
+        let crops = faces.iter().map(|f| self.align(image, &f.landmarks)).collect::<Result<Vec<_>, _>>()?;
+        let embeddings = self.embed_crops(&crops)?;
+        Ok(faces.iter().zip(embeddings).map(|(d, e)| Face { detection: *d, embedding: e }).collect())
+    }
+
+    /// Detects and embeds every face of a photo, best detection first.
+    pub fn analyze(&self, image: &RgbImage) -> Result<Vec<Face>, EngineError> {
+        let faces = self.detect(image)?;
+        self.embed_faces(image, &faces)
+    }
+}
+
+/// ONNX Runtime refused a model: say whether the file is damaged (known sha256) or
+/// simply not a model of that kind.
+fn explain_load_failure(err: EngineError, model: &LoadedModel, kind: ModelKind) -> EngineError {
+    if let Some(entry) = &model.entry {
+        if let Ok(actual) = model.sha256() {
+            if !actual.eq_ignore_ascii_case(&entry.sha256) {
+                return EngineError::CorruptModel {
+                    path: model.path.clone(),
+                    id: entry.id.clone(),
+                    expected: entry.sha256.clone(),
+                    actual: actual.to_string(),
+                };
+            }
+        }
+    }
+    match err {
+        EngineError::Runtime(RuntimeError::ModelLoad { path, reason }) => {
+            EngineError::InvalidModel { path, kind, reason }
+        }
+        EngineError::Detect(DetectError::Runtime(RuntimeError::ModelLoad { path, reason })) => {
+            EngineError::InvalidModel { path, kind, reason }
+        }
+        EngineError::Embed(EmbedError::Runtime(RuntimeError::ModelLoad { path, reason })) => {
+            EngineError::InvalidModel { path, kind, reason }
+        }
+        other => other,
+    }
+}

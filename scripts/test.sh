@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Sets the machine up and runs every check: formatting, clippy, then the test suite
+# (which reads ../shared beside the repository).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo test --workspace --locked

@@ -1,0 +1,209 @@
+//! The flags, as clap sees them, and their translation into engine options.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
+use facesorter_core::align::AlignMethod;
+use facesorter_core::detect::DetectorParams;
+use facesorter_core::engine::{adaface_convention, EngineOptions};
+use facesorter_core::geometry::Landmarks;
+use facesorter_core::models::{ColorOrder, ModelSpec};
+use facesorter_core::runtime::{ExecutionProviderKind, Precision, ProviderRequest};
+
+#[derive(Debug, Parser)]
+#[command(name = "facesorter", version, about = "Sort a photo album by face (YuNet + AdaFace on ONNX Runtime).")]
+pub struct Cli {
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Find faces: box, score and 5 landmarks per face.
+    Detect(DetectArgs),
+    /// Find faces and embed them with AdaFace (unit embedding + quality norm).
+    Embed(EmbedArgs),
+    /// Cosine similarity matrix of the largest face of each photo.
+    Compare(CompareArgs),
+    /// List, download or verify the known models.
+    Models(ModelsArgs),
+}
+
+/// Options shared by every command that runs the models.
+#[derive(Debug, Args)]
+pub struct EngineArgs {
+    /// Recognizer: a manifest id (adaface-ir101, adaface-ir18) or an .onnx path.
+    #[arg(long, global = true, value_name = "ID|PATH")]
+    pub model: Option<String>,
+    /// Detector: a manifest id (yunet-2023mar) or an .onnx path.
+    #[arg(long, global = true, value_name = "ID|PATH")]
+    pub detector: Option<String>,
+    /// Execution provider (default: CUDA if present, else OpenVINO, else plain CPU).
+    #[arg(long, global = true, value_name = "cpu|openvino|cuda")]
+    pub ep: Option<ExecutionProviderKind>,
+    /// Inference precision (default: bf16 with OpenVINO on CPUs with AMX/AVX512-BF16, else fp32).
+    #[arg(long, global = true, value_name = "fp32|bf16")]
+    pub precision: Option<Precision>,
+    /// Face alignment: umeyama (least squares) or reference (the AdaFace demo's cp2tform).
+    #[arg(long, global = true, value_name = "umeyama|reference")]
+    pub align: Option<AlignMethod>,
+    /// Detector score threshold.
+    #[arg(long, global = true, default_value_t = DetectorParams::default().score_threshold)]
+    pub score_threshold: f32,
+    /// Detector NMS IoU threshold.
+    #[arg(long, global = true, default_value_t = DetectorParams::default().nms_threshold)]
+    pub nms_threshold: f32,
+    /// Smallest face searched for, in pixels of the original photo.
+    #[arg(long, global = true, default_value_t = DetectorParams::default().min_face_px)]
+    pub min_face: f32,
+    /// Faces per recognizer call.
+    #[arg(long, global = true)]
+    pub batch: Option<usize>,
+    /// Color order of a custom recognizer given by path.
+    #[arg(long, global = true, value_parser = parse_color_order, value_name = "bgr|rgb")]
+    pub color_order: Option<ColorOrder>,
+    /// Per-channel mean of a custom recognizer (one value or three, comma-separated).
+    #[arg(long, global = true, value_name = "M[,M,M]")]
+    pub mean: Option<String>,
+    /// Per-channel std of a custom recognizer (one value or three, comma-separated).
+    #[arg(long, global = true, value_name = "S[,S,S]")]
+    pub std: Option<String>,
+    /// Show details of errors.
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+}
+
+fn parse_color_order(s: &str) -> Result<ColorOrder, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "bgr" => Ok(ColorOrder::Bgr),
+        "rgb" => Ok(ColorOrder::Rgb),
+        _ => Err(format!("unknown color order '{s}' (expected bgr or rgb)")),
+    }
+}
+
+fn parse_triplet(s: &str, what: &str) -> anyhow::Result<[f32; 3]> {
+    let v: Vec<f32> = s
+        .split(',')
+        .map(|p| p.trim().parse::<f32>())
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("--{what} takes numbers, got '{s}'"))?;
+    match v.as_slice() {
+        [a] => Ok([*a; 3]),
+        [a, b, c] => Ok([*a, *b, *c]),
+        _ => bail!("--{what} takes one or three numbers, got {}", v.len()),
+    }
+}
+
+impl EngineArgs {
+    pub fn options(&self) -> anyhow::Result<EngineOptions> {
+        let mut custom = adaface_convention();
+        if let Some(order) = self.color_order {
+            custom.color_order = order;
+        }
+        if let Some(m) = &self.mean {
+            custom.mean = parse_triplet(m, "mean")?;
+        }
+        if let Some(s) = &self.std {
+            custom.std = parse_triplet(s, "std")?;
+            if custom.std.iter().any(|v| *v == 0.0) {
+                bail!("--std must not be zero");
+            }
+        }
+        Ok(EngineOptions {
+            provider: ProviderRequest { ep: self.ep, precision: self.precision },
+            detector: self.detector.as_deref().map(ModelSpec::parse),
+            recognizer: self.model.as_deref().map(ModelSpec::parse),
+            custom_convention: Some(custom),
+            detector_params: DetectorParams {
+                score_threshold: self.score_threshold,
+                nms_threshold: self.nms_threshold,
+                min_face_px: self.min_face,
+                ..DetectorParams::default()
+            },
+            align: self.align.unwrap_or_default(),
+            batch: self.batch,
+            ..EngineOptions::default()
+        })
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct DetectArgs {
+    /// Photos to read.
+    #[arg(required = true)]
+    pub images: Vec<PathBuf>,
+    /// One JSON object per image, one per line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EmbedArgs {
+    #[arg(required = true)]
+    pub images: Vec<PathBuf>,
+    /// Each image is already an aligned 112×112 crop (one face, no detection).
+    #[arg(long, conflicts_with = "landmarks")]
+    pub aligned: bool,
+    /// Use these 5 points (x1,y1,…,x5,y5 in template order) instead of detecting.
+    #[arg(long, value_parser = parse_landmarks, allow_hyphen_values = true)]
+    pub landmarks: Option<Landmarks>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_landmarks(s: &str) -> Result<Landmarks, String> {
+    let v: Vec<f32> = s
+        .split(',')
+        .map(|p| p.trim().parse::<f32>().map_err(|e| format!("'{p}': {e}")))
+        .collect::<Result<_, _>>()?;
+    let arr: [f32; 10] = v
+        .try_into()
+        .map_err(|v: Vec<f32>| format!("expected 10 numbers (x1,y1,…,x5,y5), got {}", v.len()))?;
+    if arr.iter().any(|x| !x.is_finite()) {
+        return Err("landmarks must be finite numbers".into());
+    }
+    Ok(Landmarks::from_interleaved(&arr))
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Two or more photos.
+    #[arg(required = true, num_args = 2..)]
+    pub images: Vec<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ModelsArgs {
+    #[command(subcommand)]
+    pub action: ModelsAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelsAction {
+    /// Known models, and whether each is present.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Download a model (resumable, sha256-checked) into the models folder.
+    Fetch {
+        /// Manifest id, e.g. adaface-ir101.
+        id: String,
+        /// Folder to save into (default: the first models folder searched).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Download from this URL instead of the manifest's (a mirror).
+        #[arg(long)]
+        url: Option<String>,
+    },
+    /// Check present models against their sha256.
+    Verify {
+        /// Ids to check (default: all present).
+        ids: Vec<String>,
+    },
+}

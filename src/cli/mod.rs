@@ -1,0 +1,32 @@
+//! Command-line front end: raw flags → engine options → one command.
+
+mod args;
+mod models;
+mod output;
+mod recognize;
+
+use std::process::ExitCode;
+
+pub use args::Cli;
+use args::Command;
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        None => {
+            anyhow::bail!("the desktop window is not built yet; use a subcommand (see `facesorter --help`)")
+        }
+        Some(Command::Detect(a)) => recognize::detect(&cli.engine, &a),
+        Some(Command::Embed(a)) => recognize::embed(&cli.engine, &a),
+        Some(Command::Compare(a)) => recognize::compare(&cli.engine, &a),
+        Some(Command::Models(a)) => models::run(&a),
+    }
+}
+
+/// Exit status: 0 only when every input succeeded.
+pub fn exit_code(failures: usize) -> ExitCode {
+    if failures == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
