@@ -136,3 +136,9 @@ pub mod engine {
         .expect("open synthetic IR-18")
     }
 }
+
+/// The YuNet detector from ../shared on the default provider.
+pub fn yunet(params: facesorter_core::detect::DetectorParams) -> facesorter_core::detect::Detector {
+    let rt = engine::runtime(None, facesorter_core::runtime::Precision::Fp32);
+    facesorter_core::detect::Detector::open(&rt, &shared("models/face_detection_yunet_2023mar.onnx"), params).expect("open YuNet")
+}

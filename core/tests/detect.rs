@@ -1,0 +1,145 @@
+//! YuNet detection on the real photos of ../shared/faces.
+
+mod common;
+
+use common::parity::{find_photo, load_rgb, parity_faces};
+use common::{shared, yunet};
+use facesorter_core::detect::DetectorParams;
+use facesorter_core::geometry::DetectedFace;
+use facesorter_core::photo::{load_photo, PhotoLimits};
+
+fn photos_in(dir: &str) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![shared(dir)];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read dir") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if facesorter_core::photo::is_supported_extension(&p) {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn every_tight_bbt_crop_has_exactly_one_face() {
+    let det = yunet(DetectorParams::default());
+    let crops = photos_in("faces/bbt");
+    assert_eq!(crops.len(), 40);
+    for p in crops {
+        let faces = det.detect(&load_rgb(&p)).expect("detect");
+        assert_eq!(faces.len(), 1, "{}: {} faces", p.display(), faces.len());
+    }
+}
+
+#[test]
+fn multi_face_photos_give_every_face() {
+    let det = yunet(DetectorParams::default());
+    let couple = det.detect(&load_rgb(&shared("faces/deepface/couple.jpg"))).expect("detect");
+    assert_eq!(couple.len(), 2);
+    let selfie = det.detect(&load_rgb(&shared("faces/deepface/selfie-many-people.jpg"))).expect("detect");
+    // The reference MTCNN finds 5 here; YuNet must find at least those.
+    assert!(selfie.len() >= 5, "selfie: {} faces", selfie.len());
+}
+
+/// Our landmarks against the reference detector's, face by face.
+#[test]
+fn landmarks_agree_with_the_reference_detector() {
+    let det = yunet(DetectorParams::default());
+    for f in parity_faces() {
+        let faces = det.detect(&load_rgb(&find_photo(&f.file))).expect("detect");
+        let centre = |pts: &[facesorter_core::geometry::PixelPoint; 5]| {
+            (pts.iter().map(|p| p.x).sum::<f32>() / 5.0, pts.iter().map(|p| p.y).sum::<f32>() / 5.0)
+        };
+        let (gx, gy) = centre(f.landmarks.points());
+        let best: &DetectedFace = faces
+            .iter()
+            .min_by(|a, b| {
+                let (ax, ay) = centre(a.landmarks.points());
+                let (bx, by) = centre(b.landmarks.points());
+                ((ax - gx).powi(2) + (ay - gy).powi(2)).total_cmp(&((bx - gx).powi(2) + (by - gy).powi(2)))
+            })
+            .unwrap_or_else(|| panic!("{}: no face", f.file));
+        let eye_dist = (f.landmarks.0[1].x - f.landmarks.0[0].x).hypot(f.landmarks.0[1].y - f.landmarks.0[0].y);
+        for (k, (a, b)) in best.landmarks.0.iter().zip(f.landmarks.0.iter()).enumerate() {
+            let d = (a.x - b.x).hypot(a.y - b.y);
+            assert!(d < 0.35 * eye_dist, "{}#{} landmark {k}: {d:.1} px off (eyes {eye_dist:.1} px apart)", f.file, f.index);
+        }
+    }
+}
+
+#[test]
+fn a_photo_without_faces_gives_an_empty_list() {
+    let det = yunet(DetectorParams::default());
+    let plain = image::RgbImage::from_fn(800, 600, |x, y| image::Rgb([(x / 4) as u8, (y / 3) as u8, 128]));
+    assert!(det.detect(&plain).expect("detect").is_empty());
+}
+
+/// A 20 px face in a 4000×3000 photo is found (the tile pass), and where it really is.
+#[test]
+fn a_20px_face_in_a_large_photo_is_found() {
+    let det = yunet(DetectorParams::default());
+    let face = load_rgb(&shared("faces/bbt/penny/penny1.png"));
+    let full = det.detect(&face).expect("detect")[0];
+    // Scale the crop so its face box is about 22 px wide.
+    let s = 22.0 / full.face_box.width();
+    let small = image::imageops::resize(&face, (150.0 * s) as u32, (150.0 * s) as u32, image::imageops::FilterType::Triangle);
+    let mut canvas = image::RgbImage::from_pixel(4000, 3000, image::Rgb([120, 130, 140]));
+    let (ox, oy) = (2711u32, 1234u32);
+    image::imageops::overlay(&mut canvas, &small, ox as i64, oy as i64);
+    let faces = det.detect(&canvas).expect("detect");
+    let expected_cx = ox as f32 + (full.face_box.x1 + full.face_box.x2) / 2.0 * s;
+    let hit = faces.iter().any(|f| ((f.face_box.x1 + f.face_box.x2) / 2.0 - expected_cx).abs() < 8.0);
+    assert!(hit, "small face not found: {faces:?}");
+}
+
+/// EXIF orientation is applied before detection: landmarks are in displayed coordinates.
+#[test]
+fn exif_rotated_photo_gives_landmarks_in_displayed_orientation() {
+    let original_path = shared("faces/adaface_demo/img3.jpeg");
+    let original = load_rgb(&original_path);
+    // Store the pixels rotated by 90° clockwise and tag them Orientation=8 (rotate back).
+    let stored = image::imageops::rotate90(&original);
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 95)
+        .encode_image(&stored)
+        .expect("encode");
+    let tagged = with_exif_orientation(&jpeg, 8);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("rotated.jpg");
+    std::fs::write(&path, tagged).expect("write");
+
+    let photo = load_photo(&path, &PhotoLimits::default()).expect("load");
+    assert_eq!(photo.image.dimensions(), original.dimensions());
+    let det = yunet(DetectorParams::default());
+    let a = det.detect(&original).expect("detect")[0];
+    let b = det.detect(&photo.image).expect("detect")[0];
+    for (p, q) in a.landmarks.0.iter().zip(b.landmarks.0.iter()) {
+        assert!((p.x - q.x).hypot(p.y - q.y) < 6.0, "{p:?} vs {q:?}");
+    }
+}
+
+/// Inserts a minimal APP1 Exif segment holding only the Orientation tag after SOI.
+fn with_exif_orientation(jpeg: &[u8], orientation: u16) -> Vec<u8> {
+    let mut tiff = Vec::new();
+    tiff.extend_from_slice(b"MM\0\x2a\0\0\0\x08"); // big-endian TIFF, IFD at offset 8
+    tiff.extend_from_slice(&1u16.to_be_bytes()); // one entry
+    tiff.extend_from_slice(&0x0112u16.to_be_bytes()); // Orientation
+    tiff.extend_from_slice(&3u16.to_be_bytes()); // SHORT
+    tiff.extend_from_slice(&1u32.to_be_bytes());
+    tiff.extend_from_slice(&orientation.to_be_bytes());
+    tiff.extend_from_slice(&[0, 0]);
+    tiff.extend_from_slice(&0u32.to_be_bytes()); // no next IFD
+    let mut payload = b"Exif\0\0".to_vec();
+    payload.extend_from_slice(&tiff);
+    let mut out = jpeg[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&((payload.len() + 2) as u16).to_be_bytes());
+    out.extend_from_slice(&payload);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
