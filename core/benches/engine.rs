@@ -40,7 +40,12 @@ fn images_in(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn main() {
-    let budget = Duration::from_secs_f64(std::env::var("BENCH_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(3.0));
+    let budget = Duration::from_secs_f64(
+        std::env::var("BENCH_SECONDS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(3.0),
+    );
     let recognizer_path = std::env::var_os("BENCH_RECOGNIZER")
         .map(PathBuf::from)
         .unwrap_or_else(|| shared().join("models/adaface_ir18_synthetic.onnx"));
@@ -53,9 +58,17 @@ fn main() {
         .iter()
         .filter_map(|p| load_photo(p, &PhotoLimits::default()).ok().map(|p| p.image))
         .collect();
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    println!("machine: {threads} threads; recognizer {}", recognizer_path.display());
-    println!("{:<10} {:<5} {:>5}  {:>10}", "ep", "prec", "batch", "faces/s");
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    println!(
+        "machine: {threads} threads; recognizer {}",
+        recognizer_path.display()
+    );
+    println!(
+        "{:<10} {:<5} {:>5}  {:>10}",
+        "ep", "prec", "batch", "faces/s"
+    );
 
     let configs = [
         (ExecutionProviderKind::Cpu, Precision::Fp32),
@@ -63,7 +76,10 @@ fn main() {
         (ExecutionProviderKind::OpenVino, Precision::Bf16),
     ];
     for (ep, precision) in configs {
-        let Ok(rt) = Runtime::new(ProviderRequest { ep: Some(ep), precision: Some(precision) }) else {
+        let Ok(rt) = Runtime::new(ProviderRequest {
+            ep: Some(ep),
+            precision: Some(precision),
+        }) else {
             println!("{ep:<10} {precision:<5} unavailable");
             continue;
         };
@@ -83,9 +99,14 @@ fn main() {
         }
     }
 
-    println!("\nYuNet (photos/s): one 640×640 inference | full detection with tiling on deepface photos");
+    println!(
+        "\nYuNet (photos/s): one 640×640 inference | full detection with tiling on deepface photos"
+    );
     for (ep, precision) in configs {
-        let Ok(rt) = Runtime::new(ProviderRequest { ep: Some(ep), precision: Some(precision) }) else {
+        let Ok(rt) = Runtime::new(ProviderRequest {
+            ep: Some(ep),
+            precision: Some(precision),
+        }) else {
             continue;
         };
         let Ok(det) = Detector::open(&rt, &detector_path, DetectorParams::default()) else {
@@ -97,8 +118,14 @@ fn main() {
             let _ = det.detect(&small);
         });
         let start = Instant::now();
-        let faces: usize = photos.iter().map(|p| det.detect(p).map(|f| f.len()).unwrap_or(0)).sum();
+        let faces: usize = photos
+            .iter()
+            .map(|p| det.detect(p).map(|f| f.len()).unwrap_or(0))
+            .sum();
         let full = photos.len() as f64 / start.elapsed().as_secs_f64();
-        println!("{ep:<10} {precision:<5} {single:>8.1} | {full:>6.1} ({} photos, {faces} faces)", photos.len());
+        println!(
+            "{ep:<10} {precision:<5} {single:>8.1} | {full:>6.1} ({} photos, {faces} faces)",
+            photos.len()
+        );
     }
 }

@@ -14,7 +14,8 @@ use crate::embed::{EmbedError, FaceEmbedding, Recognizer};
 use crate::gallery::Fingerprint;
 use crate::geometry::{DetectedFace, Landmarks};
 use crate::models::{
-    sha256_file, ColorOrder, InputConvention, ModelEntry, ModelError, ModelKind, ModelLocator, ModelSpec,
+    sha256_file, ColorOrder, InputConvention, ModelEntry, ModelError, ModelKind, ModelLocator,
+    ModelSpec,
 };
 use crate::photo::{load_photo, Photo, PhotoError, PhotoLimits};
 use crate::runtime::{ProviderChoice, ProviderRequest, Runtime, RuntimeError};
@@ -23,7 +24,7 @@ use crate::runtime::{ProviderChoice, ProviderRequest, Runtime, RuntimeError};
 pub const FALLBACK_THRESHOLD: f32 = 0.3;
 
 /// Everything the engine needs to start.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct EngineOptions {
     pub provider: ProviderRequest,
     /// `None`: the manifest's default detector.
@@ -39,24 +40,14 @@ pub struct EngineOptions {
     pub batch: Option<usize>,
 }
 
-impl Default for EngineOptions {
-    fn default() -> Self {
-        Self {
-            provider: ProviderRequest::default(),
-            detector: None,
-            recognizer: None,
-            custom_convention: None,
-            detector_params: DetectorParams::default(),
-            align: AlignMethod::default(),
-            limits: PhotoLimits::default(),
-            batch: None,
-        }
-    }
-}
-
 /// The AdaFace convention: BGR, `(x − 127.5) / 127.5`.
 pub fn adaface_convention() -> InputConvention {
-    InputConvention { size: [112, 112], color_order: ColorOrder::Bgr, mean: [127.5; 3], std: [127.5; 3] }
+    InputConvention {
+        size: [112, 112],
+        color_order: ColorOrder::Bgr,
+        mean: [127.5; 3],
+        std: [127.5; 3],
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -74,9 +65,18 @@ pub enum EngineError {
     #[error(transparent)]
     Align(#[from] AlignError),
     #[error("model file {} is damaged or not the expected file: sha256 {actual}, expected {expected} for `{id}`. Fix: facesorter models fetch {id}", path.display())]
-    CorruptModel { path: PathBuf, id: String, expected: String, actual: String },
+    CorruptModel {
+        path: PathBuf,
+        id: String,
+        expected: String,
+        actual: String,
+    },
     #[error("{} is not a {kind:?} model ONNX Runtime can load: {reason}", path.display())]
-    InvalidModel { path: PathBuf, kind: ModelKind, reason: String },
+    InvalidModel {
+        path: PathBuf,
+        kind: ModelKind,
+        reason: String,
+    },
 }
 
 /// A model file in use, and what is known of it.
@@ -92,7 +92,11 @@ impl LoadedModel {
     pub fn name(&self) -> String {
         match &self.entry {
             Some(e) => e.id.clone(),
-            None => self.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            None => self
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
         }
     }
 
@@ -131,10 +135,19 @@ impl DetectionEngine {
             .clone()
             .unwrap_or_else(|| ModelSpec::Id(locator.manifest().default_detector.clone()));
         let found = locator.locate(&spec)?;
-        let detector_model = LoadedModel { path: found.path, entry: found.entry, sha256: OnceLock::new() };
+        let detector_model = LoadedModel {
+            path: found.path,
+            entry: found.entry,
+            sha256: OnceLock::new(),
+        };
         let detector = Detector::open(&runtime, &detector_model.path, options.detector_params)
             .map_err(|e| explain_load_failure(e.into(), &detector_model, ModelKind::Detector))?;
-        Ok(Self { runtime, detector, detector_model, options })
+        Ok(Self {
+            runtime,
+            detector,
+            detector_model,
+            options,
+        })
     }
 
     pub fn provider(&self) -> ProviderChoice {
@@ -184,17 +197,30 @@ impl FaceEngine {
         // should be reported before anything is loaded.
         let found = locator.locate(&spec)?;
         let detection = DetectionEngine::open(options, locator)?;
-        let recognizer_model = LoadedModel { path: found.path, entry: found.entry, sha256: OnceLock::new() };
-        let convention = match &recognizer_model.entry {
-            Some(e) if e.kind == ModelKind::Recognizer => e.input.clone(),
-            _ => detection.options.custom_convention.clone().unwrap_or_else(adaface_convention),
+        let recognizer_model = LoadedModel {
+            path: found.path,
+            entry: found.entry,
+            sha256: OnceLock::new(),
         };
-        let mut recognizer = Recognizer::open(&detection.runtime, &recognizer_model.path, convention)
-            .map_err(|e| explain_load_failure(e.into(), &recognizer_model, ModelKind::Recognizer))?;
+        let convention = match &recognizer_model.entry {
+            Some(e) if e.kind == ModelKind::Recognizer => e.input,
+            _ => detection
+                .options
+                .custom_convention
+                .unwrap_or_else(adaface_convention),
+        };
+        let mut recognizer =
+            Recognizer::open(&detection.runtime, &recognizer_model.path, convention).map_err(
+                |e| explain_load_failure(e.into(), &recognizer_model, ModelKind::Recognizer),
+            )?;
         if let Some(b) = detection.options.batch {
             recognizer = recognizer.with_batch(b);
         }
-        Ok(Self { detection, recognizer, recognizer_model })
+        Ok(Self {
+            detection,
+            recognizer,
+            recognizer_model,
+        })
     }
 
     pub fn recognizer_model(&self) -> &LoadedModel {
@@ -208,7 +234,11 @@ impl FaceEngine {
 
     /// The recognizer's default match threshold (manifest), or the fallback.
     pub fn default_threshold(&self) -> f32 {
-        self.recognizer_model.entry.as_ref().and_then(|e| e.default_threshold).unwrap_or(FALLBACK_THRESHOLD)
+        self.recognizer_model
+            .entry
+            .as_ref()
+            .and_then(|e| e.default_threshold)
+            .unwrap_or(FALLBACK_THRESHOLD)
     }
 
     /// Everything that changes embeddings, for the gallery cache.
@@ -239,10 +269,24 @@ impl FaceEngine {
     }
 
     /// Embeds the given faces of a photo.
-    pub fn embed_faces(&self, image: &RgbImage, faces: &[DetectedFace]) -> Result<Vec<Face>, EngineError> {
-        let crops = faces.iter().map(|f| self.align(image, &f.landmarks)).collect::<Result<Vec<_>, _>>()?;
+    pub fn embed_faces(
+        &self,
+        image: &RgbImage,
+        faces: &[DetectedFace],
+    ) -> Result<Vec<Face>, EngineError> {
+        let crops = faces
+            .iter()
+            .map(|f| self.align(image, &f.landmarks))
+            .collect::<Result<Vec<_>, _>>()?;
         let embeddings = self.embed_crops(&crops)?;
-        Ok(faces.iter().zip(embeddings).map(|(d, e)| Face { detection: *d, embedding: e }).collect())
+        Ok(faces
+            .iter()
+            .zip(embeddings)
+            .map(|(d, e)| Face {
+                detection: *d,
+                embedding: e,
+            })
+            .collect())
     }
 
     /// Detects and embeds every face of a photo, best detection first.

@@ -5,9 +5,9 @@
 pub mod align;
 pub mod detect;
 pub mod embed;
+pub mod engine;
 pub mod gallery;
 pub mod geometry;
 pub mod models;
 pub mod photo;
 pub mod runtime;
-pub mod engine;

@@ -39,9 +39,13 @@ fn every_tight_bbt_crop_has_exactly_one_face() {
 #[test]
 fn multi_face_photos_give_every_face() {
     let det = yunet(DetectorParams::default());
-    let couple = det.detect(&load_rgb(&shared("faces/deepface/couple.jpg"))).expect("detect");
+    let couple = det
+        .detect(&load_rgb(&shared("faces/deepface/couple.jpg")))
+        .expect("detect");
     assert_eq!(couple.len(), 2);
-    let selfie = det.detect(&load_rgb(&shared("faces/deepface/selfie-many-people.jpg"))).expect("detect");
+    let selfie = det
+        .detect(&load_rgb(&shared("faces/deepface/selfie-many-people.jpg")))
+        .expect("detect");
     // The reference MTCNN finds 5 here; YuNet must find at least those.
     assert!(selfie.len() >= 5, "selfie: {} faces", selfie.len());
 }
@@ -55,7 +59,10 @@ fn landmarks_agree_with_the_reference_detector() {
     for f in parity_faces() {
         let faces = det.detect(&load_rgb(&find_photo(&f.file))).expect("detect");
         let centre = |pts: &[facesorter_core::geometry::PixelPoint; 5]| {
-            (pts.iter().map(|p| p.x).sum::<f32>() / 5.0, pts.iter().map(|p| p.y).sum::<f32>() / 5.0)
+            (
+                pts.iter().map(|p| p.x).sum::<f32>() / 5.0,
+                pts.iter().map(|p| p.y).sum::<f32>() / 5.0,
+            )
         };
         let (gx, gy) = centre(f.landmarks.points());
         let best: &DetectedFace = faces
@@ -63,14 +70,33 @@ fn landmarks_agree_with_the_reference_detector() {
             .min_by(|a, b| {
                 let (ax, ay) = centre(a.landmarks.points());
                 let (bx, by) = centre(b.landmarks.points());
-                ((ax - gx).powi(2) + (ay - gy).powi(2)).total_cmp(&((bx - gx).powi(2) + (by - gy).powi(2)))
+                ((ax - gx).powi(2) + (ay - gy).powi(2))
+                    .total_cmp(&((bx - gx).powi(2) + (by - gy).powi(2)))
             })
             .unwrap_or_else(|| panic!("{}: no face", f.file));
-        let eye_dist = (f.landmarks.0[1].x - f.landmarks.0[0].x).hypot(f.landmarks.0[1].y - f.landmarks.0[0].y);
-        let mean = best.landmarks.0.iter().zip(f.landmarks.0.iter()).map(|(a, b)| (a.x - b.x).hypot(a.y - b.y)).sum::<f32>() / 5.0;
-        eprintln!("{}#{}: mean landmark offset {:.2} eye distances", f.file, f.index, mean / eye_dist);
+        let eye_dist = (f.landmarks.0[1].x - f.landmarks.0[0].x)
+            .hypot(f.landmarks.0[1].y - f.landmarks.0[0].y);
+        let mean = best
+            .landmarks
+            .0
+            .iter()
+            .zip(f.landmarks.0.iter())
+            .map(|(a, b)| (a.x - b.x).hypot(a.y - b.y))
+            .sum::<f32>()
+            / 5.0;
+        eprintln!(
+            "{}#{}: mean landmark offset {:.2} eye distances",
+            f.file,
+            f.index,
+            mean / eye_dist
+        );
         // The same face; MTCNN places one small turned face of the selfie half an eye distance away.
-        assert!(mean < 0.75 * eye_dist, "{}#{}: mean offset {mean:.1} px (eyes {eye_dist:.1} px apart)", f.file, f.index);
+        assert!(
+            mean < 0.75 * eye_dist,
+            "{}#{}: mean offset {mean:.1} px (eyes {eye_dist:.1} px apart)",
+            f.file,
+            f.index
+        );
         offsets.push(mean / eye_dist);
     }
     offsets.sort_by(f32::total_cmp);
@@ -81,7 +107,9 @@ fn landmarks_agree_with_the_reference_detector() {
 #[test]
 fn a_photo_without_faces_gives_an_empty_list() {
     let det = yunet(DetectorParams::default());
-    let plain = image::RgbImage::from_fn(800, 600, |x, y| image::Rgb([(x / 4) as u8, (y / 3) as u8, 128]));
+    let plain = image::RgbImage::from_fn(800, 600, |x, y| {
+        image::Rgb([(x / 4) as u8, (y / 3) as u8, 128])
+    });
     assert!(det.detect(&plain).expect("detect").is_empty());
 }
 
@@ -93,9 +121,15 @@ fn twenty_px_faces_in_a_large_photo_are_found() {
     let full = det.detect(&photo).expect("detect");
     assert_eq!(full.len(), 2);
     // Scale the photo so its smaller face box is 21 px wide.
-    let narrowest = full.iter().map(|f| f.face_box.width()).fold(f32::INFINITY, f32::min);
+    let narrowest = full
+        .iter()
+        .map(|f| f.face_box.width())
+        .fold(f32::INFINITY, f32::min);
     let s = 21.0 / narrowest;
-    let (w, h) = ((photo.width() as f32 * s) as u32, (photo.height() as f32 * s) as u32);
+    let (w, h) = (
+        (photo.width() as f32 * s) as u32,
+        (photo.height() as f32 * s) as u32,
+    );
     let small = image::imageops::resize(&photo, w, h, image::imageops::FilterType::Triangle);
     let mut canvas = image::RgbImage::from_pixel(4000, 3000, image::Rgb([120, 130, 140]));
     let (ox, oy) = (2711.0f32, 1234.0f32);
@@ -105,7 +139,8 @@ fn twenty_px_faces_in_a_large_photo_are_found() {
         let cx = ox + (f.face_box.x1 + f.face_box.x2) / 2.0 * s;
         let cy = oy + (f.face_box.y1 + f.face_box.y2) / 2.0 * s;
         let hit = found.iter().any(|g| {
-            ((g.face_box.x1 + g.face_box.x2) / 2.0 - cx).abs() < 6.0 && ((g.face_box.y1 + g.face_box.y2) / 2.0 - cy).abs() < 6.0
+            ((g.face_box.x1 + g.face_box.x2) / 2.0 - cx).abs() < 6.0
+                && ((g.face_box.y1 + g.face_box.y2) / 2.0 - cy).abs() < 6.0
         });
         assert!(hit, "face at ({cx:.0}, {cy:.0}) not found: {found:?}");
     }

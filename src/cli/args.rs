@@ -12,7 +12,11 @@ use facesorter_core::models::{ColorOrder, ModelSpec};
 use facesorter_core::runtime::{ExecutionProviderKind, Precision, ProviderRequest};
 
 #[derive(Debug, Parser)]
-#[command(name = "facesorter", version, about = "Sort a photo album by face (YuNet + AdaFace on ONNX Runtime).")]
+#[command(
+    name = "facesorter",
+    version,
+    about = "Sort a photo album by face (YuNet + AdaFace on ONNX Runtime)."
+)]
 pub struct Cli {
     #[command(flatten)]
     pub engine: EngineArgs,
@@ -108,12 +112,15 @@ impl EngineArgs {
         }
         if let Some(s) = &self.std {
             custom.std = parse_triplet(s, "std")?;
-            if custom.std.iter().any(|v| *v == 0.0) {
+            if custom.std.contains(&0.0) {
                 bail!("--std must not be zero");
             }
         }
         Ok(EngineOptions {
-            provider: ProviderRequest { ep: self.ep, precision: self.precision },
+            provider: ProviderRequest {
+                ep: self.ep,
+                precision: self.precision,
+            },
             detector: self.detector.as_deref().map(ModelSpec::parse),
             recognizer: self.model.as_deref().map(ModelSpec::parse),
             custom_convention: Some(custom),

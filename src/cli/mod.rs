@@ -13,7 +13,9 @@ use args::Command;
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         None => {
-            anyhow::bail!("the desktop window is not built yet; use a subcommand (see `facesorter --help`)")
+            anyhow::bail!(
+                "the desktop window is not built yet; use a subcommand (see `facesorter --help`)"
+            )
         }
         Some(Command::Detect(a)) => recognize::detect(&cli.engine, &a),
         Some(Command::Embed(a)) => recognize::embed(&cli.engine, &a),

@@ -46,7 +46,9 @@ pub fn run(args: &ModelsArgs) -> anyhow::Result<ExitCode> {
                 print_json(&rows);
             } else {
                 for (r, m) in rows.iter().zip(&manifest.models) {
-                    let default = if r.id == manifest.default_recognizer || r.id == manifest.default_detector {
+                    let default = if r.id == manifest.default_recognizer
+                        || r.id == manifest.default_detector
+                    {
                         " (default)"
                     } else {
                         ""
@@ -54,7 +56,10 @@ pub fn run(args: &ModelsArgs) -> anyhow::Result<ExitCode> {
                     println!("{}{default}  [{}]  {}", r.id, r.kind, m.description);
                     match &r.present {
                         Some(p) => println!("    present: {p}"),
-                        None => println!("    missing: `facesorter models fetch {}` ({})", r.id, r.url),
+                        None => println!(
+                            "    missing: `facesorter models fetch {}` ({})",
+                            r.id, r.url
+                        ),
                     }
                 }
                 println!("Models folders searched, in order:");
@@ -76,11 +81,17 @@ pub fn run(args: &ModelsArgs) -> anyhow::Result<ExitCode> {
             std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
             let dest = dir.join(&entry.file);
             let url = url.clone().unwrap_or_else(|| entry.url.clone());
-            eprintln!("Fetching {} from {url}\n  into {}", entry.id, dest.display());
+            eprintln!(
+                "Fetching {} from {url}\n  into {}",
+                entry.id,
+                dest.display()
+            );
             let bar = ProgressBar::new(entry.size.unwrap_or(0));
             bar.set_style(
-                ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                ProgressStyle::with_template(
+                    "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
             let cancel = AtomicBool::new(false);
             let result = download(
@@ -111,7 +122,9 @@ pub fn run(args: &ModelsArgs) -> anyhow::Result<ExitCode> {
             let wanted: Vec<_> = if ids.is_empty() {
                 manifest.models.iter().collect()
             } else {
-                ids.iter().map(|id| manifest.require(id)).collect::<Result<_, _>>()?
+                ids.iter()
+                    .map(|id| manifest.require(id))
+                    .collect::<Result<_, _>>()?
             };
             let mut failures = 0;
             for m in wanted {

@@ -11,7 +11,9 @@ use facesorter_core::models::ModelLocator;
 
 use super::args::{CompareArgs, DetectArgs, EmbedArgs, EngineArgs};
 use super::exit_code;
-use super::output::{box_text, display_path, print_json, CompareJson, FaceJson, ImageErrorJson, ImageJson};
+use super::output::{
+    box_text, display_path, print_json, CompareJson, FaceJson, ImageErrorJson, ImageJson,
+};
 
 fn locator() -> anyhow::Result<ModelLocator> {
     ModelLocator::from_environment().context("reading the model manifest")
@@ -33,7 +35,11 @@ fn open_engine(args: &EngineArgs) -> anyhow::Result<FaceEngine> {
 
 /// Reports one failed input: a line on stderr, and an error object in JSON mode.
 fn report_failure(path: &Path, err: &anyhow::Error, json: bool, verbose: bool) {
-    let message = if verbose { format!("{err:#}") } else { err.to_string() };
+    let message = if verbose {
+        format!("{err:#}")
+    } else {
+        err.to_string()
+    };
     // Photo errors already name the file; others get it in front.
     let shown = path.display().to_string();
     if message.contains(&shown) {
@@ -42,7 +48,10 @@ fn report_failure(path: &Path, err: &anyhow::Error, json: bool, verbose: bool) {
         eprintln!("facesorter: {shown}: {message}");
     }
     if json {
-        print_json(&ImageErrorJson { image: display_path(path), error: format!("{err:#}") });
+        print_json(&ImageErrorJson {
+            image: display_path(path),
+            error: format!("{err:#}"),
+        });
     }
 }
 
@@ -73,16 +82,38 @@ pub fn detect(engine_args: &EngineArgs, args: &DetectArgs) -> anyhow::Result<Exi
 }
 
 fn print_faces_text(out: &ImageJson) {
-    println!("{} ({}×{}): {} face(s)", out.image, out.width, out.height, out.faces.len());
+    println!(
+        "{} ({}×{}): {} face(s)",
+        out.image,
+        out.width,
+        out.height,
+        out.faces.len()
+    );
     for (i, f) in out.faces.iter().enumerate() {
-        let b = FaceBox { x1: f.face_box[0], y1: f.face_box[1], x2: f.face_box[2], y2: f.face_box[3] };
-        let quality = f.norm.map(|n| format!("  quality {n:.2}")).unwrap_or_default();
-        println!("  #{i}  box {}  score {:.3}{quality}", box_text(&b), f.score);
+        let b = FaceBox {
+            x1: f.face_box[0],
+            y1: f.face_box[1],
+            x2: f.face_box[2],
+            y2: f.face_box[3],
+        };
+        let quality = f
+            .norm
+            .map(|n| format!("  quality {n:.2}"))
+            .unwrap_or_default();
+        println!(
+            "  #{i}  box {}  score {:.3}{quality}",
+            box_text(&b),
+            f.score
+        );
     }
 }
 
 /// The faces of one photo for `embed`, honouring `--aligned` and `--landmarks`.
-fn embed_one(engine: &FaceEngine, path: &Path, args: &EmbedArgs) -> anyhow::Result<(u32, u32, Vec<Face>)> {
+fn embed_one(
+    engine: &FaceEngine,
+    path: &Path,
+    args: &EmbedArgs,
+) -> anyhow::Result<(u32, u32, Vec<Face>)> {
     let photo = engine.load_photo(path)?;
     let (w, h) = photo.image.dimensions();
     let faces = if args.aligned {
@@ -90,14 +121,26 @@ fn embed_one(engine: &FaceEngine, path: &Path, args: &EmbedArgs) -> anyhow::Resu
             (w, h) == (CROP_SIZE, CROP_SIZE),
             "--aligned expects a {CROP_SIZE}×{CROP_SIZE} crop, this image is {w}×{h}"
         );
-        let embedding = engine.embed_crops(std::slice::from_ref(&photo.image))?.remove(0);
+        let embedding = engine
+            .embed_crops(std::slice::from_ref(&photo.image))?
+            .remove(0);
         // An aligned crop is its own face: the whole image, the template's landmarks.
         let detection = DetectedFace {
-            face_box: FaceBox { x1: 0.0, y1: 0.0, x2: w as f32, y2: h as f32 },
+            face_box: FaceBox {
+                x1: 0.0,
+                y1: 0.0,
+                x2: w as f32,
+                y2: h as f32,
+            },
             score: 1.0,
-            landmarks: facesorter_core::geometry::Landmarks(TEMPLATE_112.map(|t| PixelPoint::new(t.x, t.y))),
+            landmarks: facesorter_core::geometry::Landmarks(
+                TEMPLATE_112.map(|t| PixelPoint::new(t.x, t.y)),
+            ),
         };
-        vec![Face { detection, embedding }]
+        vec![Face {
+            detection,
+            embedding,
+        }]
     } else if let Some(landmarks) = args.landmarks {
         let xs = landmarks.0.map(|p| p.x);
         let ys = landmarks.0.map(|p| p.y);
@@ -108,7 +151,14 @@ fn embed_one(engine: &FaceEngine, path: &Path, args: &EmbedArgs) -> anyhow::Resu
             x2: fold(xs, f32::max, f32::NEG_INFINITY),
             y2: fold(ys, f32::max, f32::NEG_INFINITY),
         };
-        engine.embed_faces(&photo.image, &[DetectedFace { face_box, score: 1.0, landmarks }])?
+        engine.embed_faces(
+            &photo.image,
+            &[DetectedFace {
+                face_box,
+                score: 1.0,
+                landmarks,
+            }],
+        )?
     } else {
         engine.analyze(&photo.image)?
     };
@@ -125,7 +175,10 @@ pub fn embed(engine_args: &EngineArgs, args: &EmbedArgs) -> anyhow::Result<ExitC
                     image: display_path(path),
                     width,
                     height,
-                    faces: faces.iter().map(|f| FaceJson::detected(&f.detection).with_embedding(&f.embedding)).collect(),
+                    faces: faces
+                        .iter()
+                        .map(|f| FaceJson::detected(&f.detection).with_embedding(&f.embedding))
+                        .collect(),
                 };
                 if args.json {
                     print_json(&out);
@@ -151,10 +204,15 @@ pub fn compare(engine_args: &EngineArgs, args: &CompareArgs) -> anyhow::Result<E
         let result = (|| -> anyhow::Result<(usize, Option<Face>)> {
             let photo = engine.load_photo(path)?;
             let faces = engine.detect(&photo.image)?;
-            let Some(big) = faces.iter().max_by(|a, b| a.face_box.area().total_cmp(&b.face_box.area())) else {
+            let Some(big) = faces
+                .iter()
+                .max_by(|a, b| a.face_box.area().total_cmp(&b.face_box.area()))
+            else {
                 return Ok((0, None));
             };
-            let face = engine.embed_faces(&photo.image, std::slice::from_ref(big))?.remove(0);
+            let face = engine
+                .embed_faces(&photo.image, std::slice::from_ref(big))?
+                .remove(0);
             Ok((faces.len(), Some(face)))
         })();
         match result {
@@ -188,7 +246,11 @@ pub fn compare(engine_args: &EngineArgs, args: &CompareArgs) -> anyhow::Result<E
         .collect();
     let names: Vec<String> = args.images.iter().map(|p| display_path(p)).collect();
     if args.json {
-        print_json(&CompareJson { images: names, faces: counts, matrix });
+        print_json(&CompareJson {
+            images: names,
+            faces: counts,
+            matrix,
+        });
     } else {
         print_matrix(&names, &matrix);
     }
@@ -199,9 +261,19 @@ pub fn compare(engine_args: &EngineArgs, args: &CompareArgs) -> anyhow::Result<E
 fn print_matrix(names: &[String], matrix: &[Vec<Option<f32>>]) {
     let short: Vec<String> = names
         .iter()
-        .map(|n| Path::new(n).file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_else(|| n.clone()))
+        .map(|n| {
+            Path::new(n)
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_else(|| n.clone())
+        })
         .collect();
-    let width = short.iter().map(|s| s.chars().count()).max().unwrap_or(0).max(6);
+    let width = short
+        .iter()
+        .map(|s| s.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(6);
     print!("{:width$}", "");
     for s in &short {
         print!("  {s:>width$}");

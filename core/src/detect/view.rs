@@ -33,7 +33,7 @@ pub struct ViewMapping {
 }
 
 impl ViewMapping {
-    pub fn to_photo(&self, x: f32, y: f32) -> PixelPoint {
+    pub fn to_photo(self, x: f32, y: f32) -> PixelPoint {
         PixelPoint::new(
             self.src_x0 + (x - self.dst_x0) * self.inv_sx,
             self.src_y0 + (y - self.dst_y0) * self.inv_sy,

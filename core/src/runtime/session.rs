@@ -40,8 +40,16 @@ pub enum RuntimeError {
     Inference { model: String, reason: String },
 }
 
+/// Why the process-wide environment could not be created; kept so every later call
+/// reports the same cause.
+#[derive(Debug, Clone)]
+enum InitFailure {
+    NotFound { tried: String },
+    Load { path: PathBuf, reason: String },
+}
+
 /// The environment may be created once per process; every `Runtime` shares it.
-static ENVIRONMENT: OnceLock<Result<(ort::environment::Environment, PathBuf), String>> =
+static ENVIRONMENT: OnceLock<Result<(ort::environment::Environment, PathBuf), InitFailure>> =
     OnceLock::new();
 
 fn environment() -> Result<&'static (ort::environment::Environment, PathBuf), RuntimeError> {
@@ -54,29 +62,28 @@ fn environment() -> Result<&'static (ort::environment::Environment, PathBuf), Ru
                 .iter()
                 .map(|p| p.display().to_string())
                 .collect();
-            return Err(format!("notfound\u{0}{}", tried.join(", ")));
+            return Err(InitFailure::NotFound {
+                tried: tried.join(", "),
+            });
         };
         let built = ort::init_from(&path)
             .map_err(|e| e.to_string())
             .and_then(|b| b.with_name("facesorter").build().map_err(|e| e.to_string()));
         match built {
             Ok(env) => Ok((env, path)),
-            Err(e) => Err(format!("load\u{0}{}\u{0}{e}", path.display())),
+            Err(reason) => Err(InitFailure::Load { path, reason }),
         }
     });
-    env.as_ref().map_err(|msg| {
-        let mut parts = msg.split('\u{0}');
-        match (parts.next(), parts.next(), parts.next()) {
-            (Some("load"), Some(path), Some(reason)) => RuntimeError::LibraryLoad {
-                path: PathBuf::from(path),
-                reason: reason.to_string(),
-                fix: setup_command(),
-            },
-            (_, tried, _) => RuntimeError::LibraryNotFound {
-                tried: tried.unwrap_or_default().to_string(),
-                fix: setup_command(),
-            },
-        }
+    env.as_ref().map_err(|failure| match failure.clone() {
+        InitFailure::NotFound { tried } => RuntimeError::LibraryNotFound {
+            tried,
+            fix: setup_command(),
+        },
+        InitFailure::Load { path, reason } => RuntimeError::LibraryLoad {
+            path,
+            reason,
+            fix: setup_command(),
+        },
     })
 }
 
@@ -230,6 +237,9 @@ impl Runtime {
     }
 }
 
+/// One output of a run: its shape and its values, row-major.
+pub type OutputTensor = (Vec<usize>, Vec<f32>);
+
 /// An open model. `Session::run` needs `&mut`, so the session sits behind a mutex and
 /// one `ModelSession` can be shared by worker threads.
 pub struct ModelSession {
@@ -268,7 +278,7 @@ impl ModelSession {
         &self,
         shape: &[usize],
         data: Vec<f32>,
-    ) -> Result<Vec<(Vec<usize>, Vec<f32>)>, RuntimeError> {
+    ) -> Result<Vec<OutputTensor>, RuntimeError> {
         let shape_i64: Vec<i64> = shape.iter().map(|&d| d as i64).collect();
         let tensor =
             ort::value::Tensor::from_array((shape_i64, data)).map_err(|e| self.inference_err(e))?;

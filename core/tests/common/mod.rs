@@ -126,8 +126,7 @@ pub mod engine {
         let convention = manifest
             .require("adaface-ir18")
             .expect("adaface-ir18 entry")
-            .input
-            .clone();
+            .input;
         Recognizer::open(
             runtime,
             &super::shared("models/adaface_ir18_synthetic.onnx"),
@@ -140,5 +139,10 @@ pub mod engine {
 /// The YuNet detector from ../shared on the default provider.
 pub fn yunet(params: facesorter_core::detect::DetectorParams) -> facesorter_core::detect::Detector {
     let rt = engine::runtime(None, facesorter_core::runtime::Precision::Fp32);
-    facesorter_core::detect::Detector::open(&rt, &shared("models/face_detection_yunet_2023mar.onnx"), params).expect("open YuNet")
+    facesorter_core::detect::Detector::open(
+        &rt,
+        &shared("models/face_detection_yunet_2023mar.onnx"),
+        params,
+    )
+    .expect("open YuNet")
 }
