@@ -5,6 +5,7 @@
 pub mod align;
 pub mod detect;
 pub mod embed;
+pub mod export;
 pub mod gallery;
 pub mod geometry;
 pub mod models;
