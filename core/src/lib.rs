@@ -6,6 +6,7 @@ pub mod align;
 pub mod detect;
 pub mod embed;
 pub mod engine;
+pub mod export;
 pub mod gallery;
 pub mod geometry;
 pub mod models;

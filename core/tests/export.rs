@@ -1,0 +1,558 @@
+//! `export`: pair images, manifests and copies written into a folder without ever
+//! replacing a file. Real photos are read in place from ../shared; everything written goes
+//! to a temporary folder (or to `$FACESORTER_KEEP_EXPORT`, to look at the output).
+
+mod common;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::SystemTime;
+
+use facesorter_core::export::{
+    export_matches, save_face_crop, ExportError, ExportMatch, ExportRequest, ExportSummary,
+    ProbeInfo, GALLERY_MAX_WIDTH, MANIFEST_COLUMNS, PAIR_HEIGHT, PROBE_MAX_WIDTH,
+};
+use facesorter_core::geometry::FaceBox;
+use facesorter_core::photo::{load_photo, PhotoLimits};
+use image::{ImageFormat, ImageReader, Rgb, RgbImage};
+
+fn fb(x1: f32, y1: f32, x2: f32, y2: f32) -> FaceBox {
+    FaceBox { x1, y1, x2, y2 }
+}
+
+fn probe() -> ProbeInfo {
+    ProbeInfo {
+        path: common::shared("faces/adaface_demo/img1.jpeg"),
+        face_box: fb(90.0, 49.0, 154.0, 138.0),
+        image: None,
+    }
+}
+
+fn m(rel: &str, face_box: FaceBox, score: f32, norm: f32) -> ExportMatch {
+    ExportMatch {
+        photo_path: common::shared(rel),
+        face_box,
+        score,
+        norm,
+    }
+}
+
+/// Four deepface photos with their faces (boxes from the parity reference), best first.
+fn four_matches() -> Vec<ExportMatch> {
+    vec![
+        m(
+            "faces/deepface/img1.jpg",
+            fb(425.0, 183.0, 1005.0, 996.0),
+            0.734,
+            21.3,
+        ),
+        m(
+            "faces/deepface/img2.jpg",
+            fb(587.0, 150.0, 957.0, 703.0),
+            0.612,
+            18.25,
+        ),
+        m(
+            "faces/deepface/img17.jpg",
+            fb(374.0, 90.0, 583.0, 369.0),
+            0.45,
+            15.0,
+        ),
+        m(
+            "faces/deepface/couple.jpg",
+            fb(350.0, 485.0, 964.0, 1300.0),
+            0.36,
+            12.5,
+        ),
+    ]
+}
+
+fn request(dir: &Path, matches: Vec<ExportMatch>, copy_originals: bool) -> ExportRequest {
+    ExportRequest {
+        dir: dir.to_path_buf(),
+        probe: probe(),
+        matches,
+        threshold: 0.35,
+        model: "adaface_ir_18".into(),
+        copy_originals,
+    }
+}
+
+fn run(req: &ExportRequest) -> ExportSummary {
+    export_matches(req, &mut |_, _| {}, &AtomicBool::new(false)).expect("export")
+}
+
+/// Width and height of a file that must be a decodable JPEG.
+fn jpeg_size(path: &Path) -> (u32, u32) {
+    let reader = ImageReader::open(path)
+        .expect("open")
+        .with_guessed_format()
+        .expect("sniff");
+    assert_eq!(
+        reader.format(),
+        Some(ImageFormat::Jpeg),
+        "{}",
+        path.display()
+    );
+    let image = reader.decode().expect("decode");
+    (image.width(), image.height())
+}
+
+fn read_csv(path: &Path) -> (Vec<String>, Vec<HashMap<String, String>>) {
+    let mut reader = csv::Reader::from_path(path).expect("open csv");
+    let header: Vec<String> = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(String::from)
+        .collect();
+    let rows = reader
+        .records()
+        .map(|r| {
+            let r = r.expect("csv record");
+            header
+                .iter()
+                .cloned()
+                .zip(r.iter().map(String::from))
+                .collect()
+        })
+        .collect();
+    (header, rows)
+}
+
+fn file_name(path: &Path) -> &str {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .expect("file name")
+}
+
+/// Every file under `dir` with its bytes.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    for entry in std::fs::read_dir(dir).expect("read dir") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            out.extend(snapshot(&path));
+        } else {
+            out.insert(path.clone(), std::fs::read(&path).expect("read"));
+        }
+    }
+    out
+}
+
+fn originals_state(matches: &[ExportMatch]) -> Vec<(Vec<u8>, SystemTime)> {
+    matches
+        .iter()
+        .map(|m| {
+            let bytes = std::fs::read(&m.photo_path).expect("read original");
+            let mtime = std::fs::metadata(&m.photo_path)
+                .and_then(|md| md.modified())
+                .expect("mtime");
+            (bytes, mtime)
+        })
+        .collect()
+}
+
+fn output_dir() -> (Option<tempfile::TempDir>, PathBuf) {
+    match std::env::var_os("FACESORTER_KEEP_EXPORT") {
+        Some(dir) => (None, PathBuf::from(dir)),
+        None => {
+            let tmp = tempfile::tempdir().expect("tempdir");
+            let path = tmp.path().join("export");
+            (Some(tmp), path)
+        }
+    }
+}
+
+#[test]
+fn writes_pairs_manifests_and_copies() {
+    let (_tmp, dir) = output_dir();
+    let matches = four_matches();
+    let before = originals_state(&matches);
+    let req = request(&dir, matches.clone(), true);
+    let mut calls = Vec::new();
+    let summary = export_matches(
+        &req,
+        &mut |done, total| calls.push((done, total)),
+        &AtomicBool::new(false),
+    )
+    .expect("export");
+
+    assert!(summary.failed.is_empty(), "{:?}", summary.failed);
+    assert!(!summary.cancelled);
+    assert_eq!((summary.pairs, summary.copies), (4, 4));
+    assert_eq!(calls, [(0, 4), (1, 4), (2, 4), (3, 4), (4, 4)]);
+    for path in &summary.written {
+        assert!(path.is_file(), "{}", path.display());
+    }
+
+    // Pair images: ranked names, valid JPEGs of the fixed height.
+    let expected_names = [
+        "001_score-0.734_img1.jpg",
+        "002_score-0.612_img2.jpg",
+        "003_score-0.450_img17.jpg",
+        "004_score-0.360_couple.jpg",
+    ];
+    for name in expected_names {
+        let (w, h) = jpeg_size(&dir.join(name));
+        assert_eq!(h, PAIR_HEIGHT, "{name}");
+        assert!(
+            w > PAIR_HEIGHT && w <= PROBE_MAX_WIDTH + 6 + GALLERY_MAX_WIDTH,
+            "{name}: {w}"
+        );
+    }
+
+    // CSV: header and one row per match, with the request's values.
+    let csv_path = summary.csv.clone().expect("csv written");
+    assert_eq!(csv_path, dir.join("matches.csv"));
+    let (header, rows) = read_csv(&csv_path);
+    assert_eq!(header, MANIFEST_COLUMNS);
+    assert_eq!(rows.len(), 4);
+    for (i, (row, m)) in rows.iter().zip(&matches).enumerate() {
+        let num = |k: &str| row[k].parse::<f32>().expect(k);
+        assert_eq!(row["rank"], (i + 1).to_string());
+        assert_eq!(row["probe_path"], probe().path.to_str().expect("utf-8"));
+        assert_eq!(row["photo_path"], m.photo_path.to_str().expect("utf-8"));
+        assert_eq!(
+            [num("x1"), num("y1"), num("x2"), num("y2")],
+            m.face_box.as_array()
+        );
+        assert_eq!(num("score"), m.score);
+        assert_eq!(num("quality"), m.norm);
+        assert_eq!(num("threshold"), 0.35);
+        assert_eq!(row["model"], "adaface_ir_18");
+        assert_eq!(row["pair_image"], expected_names[i]);
+        assert_eq!(
+            row["original_copy"],
+            format!("originals/{}", file_name(&m.photo_path))
+        );
+    }
+
+    // JSON: the same rows.
+    let json_path = summary.json.clone().expect("json written");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json_path).expect("read json")).expect("parse");
+    let items = json.as_array().expect("array of rows");
+    assert_eq!(items.len(), 4);
+    for (item, m) in items.iter().zip(&matches) {
+        for key in MANIFEST_COLUMNS {
+            assert!(item.get(key).is_some(), "json row lacks {key}");
+        }
+        assert_eq!(item["photo_path"], m.photo_path.to_str().expect("utf-8"));
+        assert_eq!(item["score"].as_f64().expect("score") as f32, m.score);
+        assert_eq!(item["quality"].as_f64().expect("quality") as f32, m.norm);
+        assert_eq!(item["x2"].as_f64().expect("x2") as f32, m.face_box.x2);
+        assert_eq!(item["model"], "adaface_ir_18");
+    }
+
+    // Copies are byte-identical; the originals are untouched.
+    for m in &matches {
+        let copy = dir.join("originals").join(file_name(&m.photo_path));
+        assert_eq!(
+            std::fs::read(&copy).expect("read copy"),
+            std::fs::read(&m.photo_path).expect("read original")
+        );
+    }
+    assert!(originals_state(&matches) == before, "an original changed");
+}
+
+#[test]
+fn a_photo_matched_twice_is_copied_once() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("out");
+    let couple = |b, s| m("faces/deepface/couple.jpg", b, s, 20.0);
+    let matches = vec![
+        couple(fb(1422.0, 284.0, 1988.0, 1089.0), 0.8),
+        couple(fb(350.0, 485.0, 964.0, 1300.0), 0.7),
+        m(
+            "faces/deepface/img17.jpg",
+            fb(374.0, 90.0, 583.0, 369.0),
+            0.6,
+            20.0,
+        ),
+    ];
+    let summary = run(&request(&dir, matches, true));
+    assert!(summary.failed.is_empty(), "{:?}", summary.failed);
+    assert_eq!((summary.pairs, summary.copies), (3, 2));
+    let copies: Vec<_> = std::fs::read_dir(dir.join("originals"))
+        .expect("originals")
+        .collect();
+    assert_eq!(copies.len(), 2);
+    let (_, rows) = read_csv(&dir.join("matches.csv"));
+    assert_eq!(rows[0]["original_copy"], "originals/couple.jpg");
+    assert_eq!(rows[1]["original_copy"], "originals/couple.jpg");
+    assert_eq!(rows[2]["original_copy"], "originals/img17.jpg");
+}
+
+#[test]
+fn a_second_export_into_the_same_folder_overwrites_nothing() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("out");
+    let req = request(&dir, four_matches()[..2].to_vec(), true);
+    let first = run(&req);
+    let first_files = snapshot(&dir);
+    assert_eq!(first_files.len(), first.written.len());
+
+    let second = run(&req);
+    assert!(second.failed.is_empty(), "{:?}", second.failed);
+    assert_eq!((second.pairs, second.copies), (2, 2));
+    for path in &second.written {
+        assert!(!first_files.contains_key(path), "{} reused", path.display());
+    }
+    let names: Vec<&str> = second.written.iter().map(|p| file_name(p)).collect();
+    for expected in [
+        "001_score-0.734_img1 (2).jpg",
+        "002_score-0.612_img2 (2).jpg",
+        "img1 (2).jpg",
+        "img2 (2).jpg",
+        "matches (2).csv",
+        "matches (2).json",
+    ] {
+        assert!(names.contains(&expected), "{expected} not in {names:?}");
+    }
+    for (path, bytes) in &first_files {
+        assert_eq!(
+            &std::fs::read(path).expect("reread"),
+            bytes,
+            "{}",
+            path.display()
+        );
+    }
+    let (_, rows) = read_csv(&dir.join("matches (2).csv"));
+    assert_eq!(rows[0]["pair_image"], "001_score-0.734_img1 (2).jpg");
+    assert_eq!(rows[0]["original_copy"], "originals/img1 (2).jpg");
+
+    // A third run goes on counting.
+    let third = run(&req);
+    assert!(third
+        .csv
+        .is_some_and(|p| file_name(&p) == "matches (3).csv"));
+}
+
+#[test]
+fn a_missing_or_corrupt_photo_fails_alone() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("out");
+    let corrupt = tmp.path().join("broken.jpg");
+    std::fs::write(&corrupt, b"\xFF\xD8\xFF\xE0 this is not really a jpeg").expect("write");
+    let missing = tmp.path().join("gone.jpg");
+    let good = four_matches();
+    let matches = vec![
+        good[0].clone(),
+        ExportMatch {
+            photo_path: missing.clone(),
+            ..good[1].clone()
+        },
+        ExportMatch {
+            photo_path: corrupt.clone(),
+            ..good[2].clone()
+        },
+        good[3].clone(),
+    ];
+    let summary = run(&request(&dir, matches, true));
+    assert_eq!(summary.pairs, 2);
+    assert_eq!(
+        summary.copies, 3,
+        "the corrupt file is still copied as it is"
+    );
+    let failed: Vec<&PathBuf> = summary.failed.iter().map(|(p, _)| p).collect();
+    // The missing photo fails twice (pair and copy), the corrupt one once (pair).
+    assert_eq!(
+        failed,
+        [&missing, &missing, &corrupt],
+        "{:?}",
+        summary.failed
+    );
+    assert!(
+        summary.failed[0].1.contains("not found"),
+        "{:?}",
+        summary.failed
+    );
+    assert!(dir.join("001_score-0.734_img1.jpg").is_file());
+    assert!(dir.join("004_score-0.360_couple.jpg").is_file());
+    let (_, rows) = read_csv(&dir.join("matches.csv"));
+    assert_eq!(rows.len(), 4);
+    assert_eq!(rows[1]["pair_image"], "");
+    assert_eq!(rows[2]["pair_image"], "");
+    assert_eq!(rows[3]["pair_image"], "004_score-0.360_couple.jpg");
+}
+
+#[test]
+fn cancelling_stops_early() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("out");
+    let req = request(&dir, four_matches(), false);
+    let cancel = AtomicBool::new(false);
+    let mut calls = Vec::new();
+    let summary = export_matches(
+        &req,
+        &mut |done, total| {
+            calls.push((done, total));
+            if done == 1 {
+                cancel.store(true, Ordering::Relaxed);
+            }
+        },
+        &cancel,
+    )
+    .expect("export");
+    assert!(summary.cancelled);
+    assert_eq!(summary.pairs, 1);
+    assert_eq!(calls, [(0, 4), (1, 4)]);
+    let (_, rows) = read_csv(&dir.join("matches.csv"));
+    assert_eq!(rows.len(), 1, "the manifest lists what was done");
+
+    // Cancelled before it starts: no pair at all.
+    let summary = export_matches(&req, &mut |_, _| {}, &AtomicBool::new(true)).expect("export");
+    assert!(summary.cancelled);
+    assert_eq!(summary.pairs, 0);
+}
+
+#[test]
+fn bad_boxes_never_panic() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("out");
+    let photo = "faces/deepface/img17.jpg";
+    let boxes = [
+        fb(5000.0, 5000.0, 6000.0, 6000.0),
+        fb(-400.0, -300.0, 80.0, 60.0),
+        fb(f32::NAN, 0.0, f32::INFINITY, 10.0),
+        fb(100.0, 100.0, 100.0, 100.0),
+        fb(300.0, 300.0, 200.0, 200.0),
+        fb(-1e30, -1e30, 1e30, 1e30),
+    ];
+    let matches = boxes.iter().map(|&b| m(photo, b, 0.5, 10.0)).collect();
+    let mut req = request(&dir, matches, false);
+    // The probe box is outside the probe photo too: the whole photo is shown instead.
+    req.probe.face_box = fb(-900.0, -900.0, -800.0, -800.0);
+    let summary = run(&req);
+    assert!(summary.failed.is_empty(), "{:?}", summary.failed);
+    assert_eq!(summary.pairs, boxes.len());
+    for path in summary
+        .written
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "jpg"))
+    {
+        assert_eq!(jpeg_size(path).1, PAIR_HEIGHT);
+    }
+
+    let image = load_photo(&common::shared(photo), &PhotoLimits::default())
+        .expect("load")
+        .image;
+    for b in [boxes[0], boxes[2], boxes[3], boxes[4]] {
+        let err = save_face_crop(&dir, &image, &b, "face").expect_err("empty crop");
+        assert!(matches!(err, ExportError::EmptyCrop { .. }), "{err}");
+    }
+    // Partly outside: cut to the image.
+    let path = save_face_crop(&dir, &image, &boxes[1], "corner").expect("crop");
+    let (w, h) = jpeg_size(&path);
+    assert!(w <= image.width() && h <= image.height() && w > 0 && h > 0);
+    let whole = save_face_crop(&dir, &image, &boxes[5], "all").expect("crop");
+    assert_eq!(jpeg_size(&whole), image.dimensions());
+}
+
+#[test]
+fn face_crops_are_never_overwritten() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("unmatched");
+    let image = load_photo(
+        &common::shared("faces/adaface_demo/img1.jpeg"),
+        &PhotoLimits::default(),
+    )
+    .expect("load")
+    .image;
+    let face = fb(90.0, 49.0, 154.0, 138.0);
+    let first = save_face_crop(&dir, &image, &face, "img1_face0").expect("save");
+    let first_bytes = std::fs::read(&first).expect("read");
+    let second = save_face_crop(&dir, &image, &face, "img1_face0").expect("save");
+    let third = save_face_crop(&dir, &image, &face, "img1_face0.jpg").expect("save");
+    assert_eq!(file_name(&first), "img1_face0.jpg");
+    assert_eq!(file_name(&second), "img1_face0 (2).jpg");
+    assert_eq!(file_name(&third), "img1_face0 (3).jpg");
+    assert_eq!(std::fs::read(&first).expect("reread"), first_bytes);
+    // The box with room around it, at the photo's resolution.
+    let (w, h) = jpeg_size(&first);
+    assert!(
+        (140..=160).contains(&w) && (140..=160).contains(&h),
+        "{w}×{h}"
+    );
+}
+
+#[test]
+fn paths_with_commas_and_quotes_round_trip_through_the_csv() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let odd_dir = tmp.path().join("party, \"the\" photos");
+    std::fs::create_dir_all(&odd_dir).expect("mkdir");
+    let photo = odd_dir.join("bob, \"bobby\" smith.png");
+    let synthetic = RgbImage::from_fn(320, 240, |x, y| Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
+    synthetic.save(&photo).expect("save synthetic photo");
+
+    // The probe photo comes already decoded: its (odd, nonexistent) path is only a label.
+    let probe_path = tmp.path().join("probe, \"me\".jpg");
+    let probe_image = load_photo(
+        &common::shared("faces/adaface_demo/img1.jpeg"),
+        &PhotoLimits::default(),
+    )
+    .expect("load")
+    .image;
+    let dir = tmp.path().join("out");
+    let mut req = request(
+        &dir,
+        vec![ExportMatch {
+            photo_path: photo.clone(),
+            face_box: fb(100.0, 60.0, 200.0, 180.0),
+            score: 0.5,
+            norm: 9.75,
+        }],
+        true,
+    );
+    req.probe = ProbeInfo {
+        path: probe_path.clone(),
+        face_box: fb(90.0, 49.0, 154.0, 138.0),
+        image: Some(probe_image),
+    };
+    req.model = "model, \"v2\"".into();
+    let summary = run(&req);
+    assert!(summary.failed.is_empty(), "{:?}", summary.failed);
+    assert_eq!((summary.pairs, summary.copies), (1, 1));
+
+    let (_, rows) = read_csv(&dir.join("matches.csv"));
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["photo_path"], photo.to_str().expect("utf-8"));
+    assert_eq!(rows[0]["probe_path"], probe_path.to_str().expect("utf-8"));
+    assert_eq!(rows[0]["model"], "model, \"v2\"");
+    // `"` is not allowed in file names on every system: the pair image's name avoids it.
+    assert_eq!(
+        rows[0]["pair_image"],
+        "001_score-0.500_bob, _bobby_ smith.jpg"
+    );
+    assert_eq!(jpeg_size(&dir.join(&rows[0]["pair_image"])).1, PAIR_HEIGHT);
+    let copy = dir.join(&rows[0]["original_copy"]);
+    assert_eq!(
+        std::fs::read(copy).expect("copy"),
+        std::fs::read(&photo).expect("photo")
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("matches.json")).expect("json"))
+            .expect("parse");
+    assert_eq!(json[0]["photo_path"], photo.to_str().expect("utf-8"));
+}
+
+#[test]
+fn a_folder_that_cannot_be_created_is_an_error() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let file = tmp.path().join("a-file");
+    std::fs::write(&file, b"x").expect("write");
+    let req = request(&file.join("sub"), four_matches(), false);
+    let err = export_matches(&req, &mut |_, _| {}, &AtomicBool::new(false))
+        .expect_err("cannot create a folder under a file");
+    assert!(matches!(err, ExportError::CreateDir { .. }), "{err}");
+    assert!(err.to_string().contains("a-file"), "{err}");
+    let err = export_matches(
+        &request(&file, four_matches(), false),
+        &mut |_, _| {},
+        &AtomicBool::new(false),
+    )
+    .expect_err("a file is not a folder");
+    assert!(matches!(err, ExportError::CreateDir { .. }), "{err}");
+}
