@@ -13,9 +13,14 @@ use args::Command;
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         None => {
-            anyhow::bail!(
-                "the desktop window is not built yet; use a subcommand (see `facesorter --help`)"
-            )
+            // The desktop window is not built yet: show what the command line offers.
+            use clap::CommandFactory;
+            Cli::command().print_help()?;
+            println!();
+            println!(
+                "The desktop window is not available in this version yet; use the commands above."
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Some(Command::Detect(a)) => recognize::detect(&cli.engine, &a),
         Some(Command::Embed(a)) => recognize::embed(&cli.engine, &a),
