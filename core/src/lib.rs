@@ -12,3 +12,4 @@ pub mod geometry;
 pub mod models;
 pub mod photo;
 pub mod runtime;
+pub mod search;

@@ -1,0 +1,383 @@
+//! Search against synthetic albums whose expected rankings are worked out independently
+//! (by hand, or with naive f64 dot products), never from the code under test.
+
+use std::collections::HashSet;
+
+use facesorter_core::embed::FaceEmbedding;
+use facesorter_core::gallery::{Album, FaceRecord, PhotoRecord};
+use facesorter_core::geometry::{FaceBox, Landmarks};
+use facesorter_core::search::{Match, Query, RankedMatches, SearchError};
+
+fn photo(name: &str) -> PhotoRecord {
+    PhotoRecord {
+        rel_path: name.to_owned(),
+        size: 1,
+        mtime_ns: 0,
+        content_sha256: [0; 32],
+        width: 100,
+        height: 100,
+        first_face: 0,
+        face_count: 0,
+    }
+}
+
+fn face(x: f32, norm: f32) -> FaceRecord {
+    FaceRecord {
+        photo: 0,
+        face_box: FaceBox {
+            x1: x,
+            y1: 0.0,
+            x2: x + 10.0,
+            y2: 10.0,
+        },
+        landmarks: Landmarks::from_interleaved(&[0.0; 10]),
+        detector_score: 0.9,
+        norm,
+    }
+}
+
+/// Hand-made 4-D album; the query e₁ scores each face by its first component.
+/// Photos: p0 {f0, f1}, p1 {f2}, p2 {f3, f4, f5}, p3 {f6}, p4 {} .
+fn small_album() -> Album {
+    let rows: [[f32; 4]; 7] = [
+        [1.0, 0.0, 0.0, 0.0],   // f0: 1
+        [0.6, 0.8, 0.0, 0.0],   // f1: 0.6
+        [0.8, 0.0, 0.6, 0.0],   // f2: 0.8
+        [0.0, 1.0, 0.0, 0.0],   // f3: 0
+        [-0.6, 0.0, 0.0, 0.8],  // f4: -0.6
+        [0.6, 0.0, 0.8, 0.0],   // f5: 0.6, tied with f1
+        [0.28, 0.96, 0.0, 0.0], // f6: 0.28
+    ];
+    let norms = [30.0, 12.0, 25.0, 8.0, 20.0, 15.0, 18.0];
+    let groups: [&[usize]; 5] = [&[0, 1], &[2], &[3, 4, 5], &[6], &[]];
+    let mut album = Album::new(4);
+    for (p, group) in groups.iter().enumerate() {
+        let faces = group
+            .iter()
+            .map(|&f| (face(f as f32 * 10.0, norms[f]), rows[f].to_vec()))
+            .collect();
+        album.push_photo(photo(&format!("p{p}.jpg")), faces);
+    }
+    assert!(album.is_consistent());
+    album
+}
+
+/// splitmix64 floats in [-1, 1).
+fn noise(seed: u64, n: usize) -> Vec<f32> {
+    let mut s = seed;
+    (0..n)
+        .map(|_| {
+            s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = s;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^= z >> 31;
+            ((z >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+        })
+        .collect()
+}
+
+fn unit(v: &[f32]) -> Vec<f32> {
+    let n = v
+        .iter()
+        .map(|&x| f64::from(x) * f64::from(x))
+        .sum::<f64>()
+        .sqrt();
+    v.iter().map(|&x| (f64::from(x) / n) as f32).collect()
+}
+
+/// Random album: `photos` photos of 0–3 faces; a few faces are near-copies of others so
+/// that real clusters (high scores) exist, and one face is duplicated exactly (a tie).
+fn random_album(photos: usize, dim: usize, seed: u64) -> Album {
+    let mut album = Album::new(dim);
+    let counts = noise(seed, photos);
+    let mut face_no = 0u64;
+    let mut rows: Vec<Vec<f32>> = Vec::new();
+    for (p, c) in counts.iter().enumerate() {
+        let count = ((c + 1.0) * 2.0) as usize; // 0..=3
+        let faces = (0..count)
+            .map(|_| {
+                face_no += 1;
+                let mut v = noise(seed * 1000 + face_no, dim);
+                if face_no.is_multiple_of(7) && !rows.is_empty() {
+                    // A noisy copy of an earlier face: the same "person".
+                    let base = &rows[(face_no as usize * 31) % rows.len()];
+                    v = base.iter().zip(&v).map(|(b, n)| b + 0.3 * n).collect();
+                }
+                if face_no == 50 {
+                    v = rows[3].clone(); // exact duplicate: exact score tie
+                }
+                let v = unit(&v);
+                rows.push(v.clone());
+                let norm = 5.0 + 30.0 * ((face_no * 37 % 101) as f32 / 100.0);
+                (face(face_no as f32, norm), v)
+            })
+            .collect();
+        album.push_photo(photo(&format!("r{p}.jpg")), faces);
+    }
+    assert!(album.is_consistent());
+    album
+}
+
+fn naive_ranking(query: &[f32], album: &Album) -> Vec<(u32, f64)> {
+    let mut all: Vec<(u32, f64)> = (0..album.face_count())
+        .map(|i| {
+            let s = query
+                .iter()
+                .zip(album.embedding(i))
+                .map(|(&a, &b)| f64::from(a) * f64::from(b))
+                .sum();
+            (i as u32, s)
+        })
+        .collect();
+    all.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    all
+}
+
+fn e1() -> FaceEmbedding {
+    FaceEmbedding {
+        unit: vec![1.0, 0.0, 0.0, 0.0],
+        norm: 20.0,
+    }
+}
+
+#[test]
+fn small_album_exact_order_and_scores() {
+    let album = small_album();
+    let ranked = RankedMatches::compute(&Query::single(&e1()), &album).expect("ranks");
+    let got: Vec<(u32, f32)> = ranked.matches().iter().map(|m| (m.face, m.score)).collect();
+    // Worked out by hand: first components, ties (f1, f5 at 0.6) by face index.
+    let want = [
+        (0, 1.0),
+        (2, 0.8),
+        (1, 0.6),
+        (5, 0.6),
+        (6, 0.28),
+        (3, 0.0),
+        (4, -0.6),
+    ];
+    assert_eq!(got.len(), want.len());
+    for ((gf, gs), (wf, ws)) in got.iter().zip(want) {
+        assert_eq!(*gf, wf);
+        assert!((gs - ws).abs() < 1e-6, "face {wf}: {gs} vs {ws}");
+    }
+    assert_eq!(ranked.top(2).len(), 2);
+    assert_eq!(ranked.top(100).len(), 7);
+    assert_eq!(ranked.count_above(0.6), 4);
+    assert_eq!(ranked.count_above(0.61), 2);
+}
+
+#[test]
+fn small_album_photos_views_and_quality_filter() {
+    let album = small_album();
+    let ranked = RankedMatches::compute(&Query::single(&e1()), &album).expect("ranks");
+    // Faces ≥ 0.6: f0, f2 (p0, p1), f1 (p0), f5 (p2) → photos p0, p1, p2.
+    assert_eq!(ranked.photos_above(0.6, &album), 3);
+    assert_eq!(ranked.photos_above(0.9, &album), 1);
+    assert_eq!(ranked.photos_above(-1.0, &album), 4); // p4 has no face
+    assert_eq!(ranked.photos_above(1.01, &album), 0);
+
+    let v = ranked.view(&album, 1).expect("rank 1 exists");
+    assert_eq!((v.rank, v.face_index), (1, 2));
+    assert_eq!(v.photo.rel_path, "p1.jpg");
+    assert_eq!(v.face.face_box.x1, 20.0);
+    assert_eq!(v.norm, 25.0);
+    assert!((v.score - 0.8).abs() < 1e-6);
+    assert!(ranked.view(&album, 7).is_none());
+
+    // Norms ≥ 0.5: f0 30, f2 25, f1 12, f5 15. With min 14: f0, f2, f5, keeping ranks.
+    let kept: Vec<(usize, u32)> = ranked
+        .above_filtered(0.5, Some(14.0), &album)
+        .map(|v| (v.rank, v.face_index))
+        .collect();
+    assert_eq!(kept, [(0, 0), (1, 2), (3, 5)]);
+    assert_eq!(ranked.above_filtered(0.5, None, &album).count(), 4);
+}
+
+#[test]
+fn small_album_histogram() {
+    let album = small_album();
+    let ranked = RankedMatches::compute(&Query::single(&e1()), &album).expect("ranks");
+    // Edges −1, −0.5, 0, 0.5, 1: {−0.6} {} {0, 0.28} {0.6, 0.6, 0.8, 1 (end is inclusive)}.
+    assert_eq!(ranked.histogram(4, -1.0..=1.0), [1, 0, 2, 4]);
+    // Out-of-range scores are clamped into the end bins.
+    assert_eq!(ranked.histogram(2, 0.0..=0.5), [2, 5]);
+    assert_eq!(ranked.histogram(3, 1.0..=1.0), [7, 0, 0]);
+    assert!(ranked.histogram(0, -1.0..=1.0).is_empty());
+}
+
+#[test]
+fn combine_weights_by_norm() {
+    let probes = [
+        FaceEmbedding {
+            unit: vec![1.0, 0.0, 0.0, 0.0],
+            norm: 3.0,
+        },
+        FaceEmbedding {
+            unit: vec![0.0, 1.0, 0.0, 0.0],
+            norm: 1.0,
+        },
+        FaceEmbedding {
+            unit: vec![0.6, 0.0, 0.8, 0.0],
+            norm: 2.0,
+        },
+    ];
+    // 3·e₁ + 1·e₂ + 2·(0.6, 0, 0.8, 0) = (4.2, 1, 1.6, 0), length √21.2.
+    let len = 21.2f64.sqrt();
+    let want = [4.2 / len, 1.0 / len, 1.6 / len, 0.0];
+    let q = Query::combine(&probes).expect("valid probes");
+    assert_eq!(q.dim(), 4);
+    for (g, w) in q.unit().iter().zip(want) {
+        assert!((f64::from(*g) - w).abs() < 1e-6, "{g} vs {w}");
+    }
+    // One probe: its own direction.
+    let one = Query::combine(&probes[2..]).expect("valid probe");
+    assert_eq!(one, Query::single(&probes[2]));
+}
+
+#[test]
+fn combine_rejects_degenerate_input() {
+    assert!(Query::combine(&[]).is_none());
+    let a = FaceEmbedding {
+        unit: vec![1.0, 0.0],
+        norm: 2.0,
+    };
+    let opposite = FaceEmbedding {
+        unit: vec![-1.0, 0.0],
+        norm: 2.0,
+    };
+    assert!(
+        Query::combine(&[a.clone(), opposite]).is_none(),
+        "cancels out"
+    );
+    let short = FaceEmbedding {
+        unit: vec![1.0],
+        norm: 2.0,
+    };
+    assert!(Query::combine(&[a.clone(), short]).is_none(), "dims differ");
+    let bad_norm = FaceEmbedding {
+        unit: vec![0.0, 1.0],
+        norm: f32::NAN,
+    };
+    assert!(Query::combine(&[a, bad_norm]).is_none());
+}
+
+#[test]
+fn dimension_mismatch_is_an_error() {
+    let album = small_album();
+    let q = Query::from_vector(&[1.0, 0.0, 0.0]).expect("non-zero");
+    assert_eq!(
+        RankedMatches::compute(&q, &album),
+        Err(SearchError::DimMismatch {
+            query: 3,
+            gallery: 4
+        })
+    );
+}
+
+#[test]
+fn random_album_matches_naive_ranking() {
+    let album = random_album(1500, 96, 11);
+    assert!(album.face_count() > 2000, "{}", album.face_count());
+    for probe_face in [0usize, 3, 777] {
+        let q = Query::from_vector(album.embedding(probe_face)).expect("unit row");
+        let ranked = RankedMatches::compute(&q, &album).expect("ranks");
+        let naive = naive_ranking(q.unit(), &album);
+        assert_eq!(ranked.len(), naive.len());
+        assert!(ranked.matches().iter().all(|m| m.score.is_finite()));
+        // Scores agree with f64 to f32 rounding; the order agrees wherever the naive scores
+        // are not within rounding of each other.
+        for (rank, (m, (face, s))) in ranked.matches().iter().zip(&naive).enumerate() {
+            let own = naive.iter().find(|(f, _)| *f == m.face).map(|x| x.1);
+            let own = own.expect("face exists");
+            assert!((f64::from(m.score) - own).abs() < 1e-5);
+            if m.face != *face {
+                assert!((own - s).abs() < 1e-5, "rank {rank}: {} vs {face}", m.face);
+            }
+        }
+        // A gallery face queried with its own embedding comes back first, at ≈ 1 (ties
+        // with an exact duplicate resolve to the lower index, which is 3 for 3's copy).
+        let top = ranked.matches()[0];
+        assert_eq!(top.face as usize, probe_face);
+        assert!((top.score - 1.0).abs() < 1e-5);
+    }
+}
+
+#[test]
+fn above_agrees_with_naive_filter() {
+    let album = random_album(800, 64, 5);
+    let q = Query::from_vector(album.embedding(3)).expect("unit row");
+    let ranked = RankedMatches::compute(&q, &album).expect("ranks");
+    let all = ranked.matches();
+    // Face 3 has an exact duplicate, so its score (1.0 or so) is an exact tie.
+    let dupes = all.iter().filter(|m| m.score == all[0].score).count();
+    assert!(dupes >= 2, "the duplicate ties");
+
+    let (max, min) = (all[0].score, all[all.len() - 1].score);
+    let mut thresholds: Vec<f32> = all.iter().step_by(7).map(|m| m.score).collect();
+    thresholds.extend([max, min, max + 1e-6, min - 1e-6, 2.0, -2.0, 0.0, -0.0]);
+    thresholds.extend([f32::INFINITY, f32::NEG_INFINITY]);
+    thresholds.extend((0..=40).map(|i| -1.0 + i as f32 * 0.05));
+    for t in thresholds {
+        let naive: Vec<Match> = all.iter().filter(|m| m.score >= t).copied().collect();
+        let naive_photos: HashSet<u32> = naive
+            .iter()
+            .map(|m| album.faces[m.face as usize].photo)
+            .collect();
+        assert_eq!(ranked.above(t), naive.as_slice(), "threshold {t}");
+        assert_eq!(ranked.count_above(t), naive.len());
+        assert_eq!(ranked.photos_above(t, &album), naive_photos.len(), "t {t}");
+    }
+    assert!(ranked.above(f32::NAN).is_empty());
+    assert_eq!(ranked.above(-2.0).len(), ranked.len());
+    assert!(ranked.above(2.0).is_empty());
+}
+
+#[test]
+fn histogram_sums_to_len_and_matches_naive_bins() {
+    let album = random_album(600, 32, 9);
+    let q = Query::from_vector(&noise(42, 32)).expect("non-zero");
+    let ranked = RankedMatches::compute(&q, &album).expect("ranks");
+    for (bins, lo, hi) in [
+        (20, -1.0f32, 1.0f32),
+        (7, -0.2, 0.3),
+        (1, 0.0, 1.0),
+        (64, 0.9, 1.0),
+    ] {
+        let hist = ranked.histogram(bins, lo..=hi);
+        assert_eq!(hist.len(), bins);
+        assert_eq!(
+            hist.iter().map(|&c| c as usize).sum::<usize>(),
+            ranked.len()
+        );
+        // Naive: bin = floor((s − lo) / width), clamped; skip scores within rounding of an
+        // edge, where the two edge computations may legitimately disagree.
+        let width = (f64::from(hi) - f64::from(lo)) / bins as f64;
+        let mut naive = vec![0u32; bins];
+        let mut near_edge = 0u32;
+        for m in ranked.matches() {
+            let x = (f64::from(m.score) - f64::from(lo)) / width;
+            if (x - x.round()).abs() < 1e-4 && x > 0.5 && x < bins as f64 - 0.5 {
+                near_edge += 1;
+                continue;
+            }
+            naive[(x.floor().max(0.0) as usize).min(bins - 1)] += 1;
+        }
+        let diff: u32 = hist.iter().zip(&naive).map(|(&h, &n)| h.abs_diff(n)).sum();
+        assert!(
+            diff <= near_edge,
+            "{bins} bins {lo}..{hi}: {hist:?} vs {naive:?}"
+        );
+    }
+}
+
+#[test]
+fn empty_album_ranks_nothing() {
+    let album = Album::new(4);
+    let ranked = RankedMatches::compute(&Query::single(&e1()), &album).expect("ranks");
+    assert!(ranked.is_empty());
+    assert!(ranked.above(-1.0).is_empty());
+    assert_eq!(ranked.histogram(3, -1.0..=1.0), [0, 0, 0]);
+    assert_eq!(ranked.photos_above(0.0, &album), 0);
+    assert!(ranked.view(&album, 0).is_none());
+}
