@@ -152,7 +152,7 @@ impl Runtime {
         self
     }
 
-    fn provider(&self) -> Option<ep::ExecutionProviderDispatch> {
+    fn provider(&self, use_cache: bool) -> Option<ep::ExecutionProviderDispatch> {
         match self.choice.ep {
             ExecutionProviderKind::Cpu => None,
             ExecutionProviderKind::Cuda => Some(ep::CUDA::default().build().error_on_failure()),
@@ -169,7 +169,7 @@ impl Runtime {
                         format!(r#"{{"CPU":{{"INFERENCE_PRECISION_HINT":"{hint}"}}}}"#),
                     );
                 // Compiled blobs are cached so the second start skips OpenVINO's compile step.
-                if let Some(dir) = &self.openvino_cache {
+                if let Some(dir) = self.openvino_cache.as_ref().filter(|_| use_cache) {
                     if std::fs::create_dir_all(dir).is_ok() {
                         ov = ov.with_cache_dir(dir.display());
                     }
@@ -179,9 +179,12 @@ impl Runtime {
         }
     }
 
-    /// Opens a model file as a session on the chosen provider.
-    pub fn open(&self, path: &Path) -> Result<ModelSession, RuntimeError> {
-        let (env, _) = environment()?;
+    fn commit(
+        &self,
+        env: &ort::environment::Environment,
+        path: &Path,
+        use_cache: bool,
+    ) -> Result<Session, RuntimeError> {
         let model_err = |e: ort::Error| RuntimeError::ModelLoad {
             path: path.to_path_buf(),
             reason: e.to_string(),
@@ -190,7 +193,7 @@ impl Runtime {
             .map_err(model_err)?
             .with_intra_threads(self.intra_threads)
             .map_err(|e| model_err(e.into()))?;
-        if let Some(provider) = self.provider() {
+        if let Some(provider) = self.provider(use_cache) {
             builder = builder.with_execution_providers([provider]).map_err(|e| {
                 RuntimeError::ProviderFailed {
                     ep: self.choice.ep,
@@ -198,7 +201,25 @@ impl Runtime {
                 }
             })?;
         }
-        let session = builder.commit_from_file(path).map_err(model_err)?;
+        builder.commit_from_file(path).map_err(model_err)
+    }
+
+    /// Opens a model file as a session on the chosen provider.
+    pub fn open(&self, path: &Path) -> Result<ModelSession, RuntimeError> {
+        let (env, _) = environment()?;
+        let session = match self.commit(env, path, true) {
+            Ok(s) => s,
+            // Several processes compiling the same model race on OpenVINO's blob cache
+            // (seen: "cannot set permissions" on a blob another process replaced); the
+            // cache only saves start-up time, so go on without it.
+            Err(_)
+                if self.choice.ep == ExecutionProviderKind::OpenVino
+                    && self.openvino_cache.is_some() =>
+            {
+                self.commit(env, path, false)?
+            }
+            Err(e) => return Err(e),
+        };
         let inputs: Vec<String> = session
             .inputs()
             .iter()
