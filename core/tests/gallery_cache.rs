@@ -536,43 +536,6 @@ fn readers_never_see_a_partial_file() {
     assert_eq!(file_names(s.cache.dir()).len(), 1);
 }
 
-/// When the temp file cannot be written, the existing file stays as it was.
-#[cfg(unix)]
-#[test]
-fn failed_save_keeps_the_old_file() {
-    use std::os::unix::fs::PermissionsExt;
-
-    let s = Setup::new();
-    let fp = fingerprint(DIM);
-    let (album, bytes) = saved_small(&s);
-    let dir = s.cache.dir().to_path_buf();
-    fs::set_permissions(&dir, fs::Permissions::from_mode(0o555)).expect("chmod");
-    // Root ignores directory permissions; the library's injected-failure unit test
-    // covers that case.
-    let probe = dir.join("probe");
-    if fs::write(&probe, b"x").is_ok() {
-        let _ = fs::remove_file(&probe);
-        fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).expect("chmod back");
-        println!("skipped: permissions not enforced (running as root?)");
-        return;
-    }
-    let other = self::album(DIM as usize, &[5, 5], 9);
-    let err = s
-        .cache
-        .save(s.root(), &fp, &other)
-        .expect_err("read-only dir");
-    fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).expect("chmod back");
-    assert!(
-        err.to_string().contains(&dir.display().to_string()),
-        "{err}"
-    );
-    assert_eq!(
-        fs::read(s.cache.path_for(s.root(), &fp)).expect("read"),
-        bytes
-    );
-    assert_eq!(must_load(s.cache.load(s.root(), &fp)), album);
-}
-
 #[test]
 fn errors_name_the_path() {
     let s = Setup::new();
