@@ -11,7 +11,7 @@ use std::time::SystemTime;
 
 use facesorter_core::export::{
     export_matches, save_face_crop, ExportError, ExportMatch, ExportRequest, ExportSummary,
-    ProbeInfo, GALLERY_MAX_WIDTH, MANIFEST_COLUMNS, PAIR_HEIGHT, PROBE_MAX_WIDTH,
+    ProbeInfo, EXPORT_MARKER, GALLERY_MAX_WIDTH, MANIFEST_COLUMNS, PAIR_HEIGHT, PROBE_MAX_WIDTH,
 };
 use facesorter_core::geometry::FaceBox;
 use facesorter_core::photo::{load_photo, PhotoLimits};
@@ -127,11 +127,15 @@ fn file_name(path: &Path) -> &str {
         .expect("file name")
 }
 
-/// Every file under `dir` with its bytes.
+/// Every file under `dir` with its bytes, except the export marker (an
+/// empty file that tells the indexer to skip the folder, not an export).
 fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     let mut out = BTreeMap::new();
     for entry in std::fs::read_dir(dir).expect("read dir") {
         let path = entry.expect("entry").path();
+        if path.file_name().is_some_and(|n| n == EXPORT_MARKER) {
+            continue;
+        }
         if path.is_dir() {
             out.extend(snapshot(&path));
         } else {
@@ -291,6 +295,7 @@ fn a_second_export_into_the_same_folder_overwrites_nothing() {
     let dir = tmp.path().join("out");
     let req = request(&dir, four_matches()[..2].to_vec(), true);
     let first = run(&req);
+    assert!(dir.join(EXPORT_MARKER).is_file(), "export marker missing");
     let first_files = snapshot(&dir);
     assert_eq!(first_files.len(), first.written.len());
 

@@ -146,3 +146,48 @@ pub fn yunet(params: facesorter_core::detect::DetectorParams) -> facesorter_core
     )
     .expect("open YuNet")
 }
+
+/// A whole `FaceEngine` on the shared YuNet and the synthetic IR-18.
+pub mod face_engine {
+    use std::sync::{Arc, OnceLock};
+
+    use facesorter_core::engine::{EngineOptions, FaceEngine};
+    use facesorter_core::models::{Manifest, ModelLocator, ModelSpec};
+
+    pub fn open(options: EngineOptions) -> FaceEngine {
+        let locator = ModelLocator::new(
+            Manifest::builtin().expect("manifest"),
+            vec![super::shared("models")],
+        );
+        let options = EngineOptions {
+            recognizer: Some(ModelSpec::Path(super::shared(
+                "models/adaface_ir18_synthetic.onnx",
+            ))),
+            ..options
+        };
+        FaceEngine::open(options, &locator).expect("open the engine on ../shared/models")
+    }
+
+    /// One engine per test binary: opening the models takes seconds.
+    pub fn shared_engine() -> Arc<FaceEngine> {
+        static ENGINE: OnceLock<Arc<FaceEngine>> = OnceLock::new();
+        Arc::clone(ENGINE.get_or_init(|| Arc::new(open(EngineOptions::default()))))
+    }
+}
+
+/// Copies the photos of a shared folder (flattened or not) into `dest`, so a test can
+/// change its gallery without touching ../shared.
+pub fn copy_photos(from: &std::path::Path, dest: &std::path::Path) -> usize {
+    let mut n = 0;
+    for entry in std::fs::read_dir(from).expect("read shared folder") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            n += copy_photos(&path, &dest.join(path.file_name().expect("name")));
+        } else if facesorter_core::photo::is_supported_extension(&path) {
+            std::fs::create_dir_all(dest).expect("mkdir");
+            std::fs::copy(&path, dest.join(path.file_name().expect("name"))).expect("copy");
+            n += 1;
+        }
+    }
+    n
+}
