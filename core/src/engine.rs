@@ -12,7 +12,7 @@ use crate::align::{align_face, AlignError, AlignMethod, ALIGNMENT_VERSION};
 use crate::detect::{DetectError, Detector, DetectorParams};
 use crate::embed::{EmbedError, FaceEmbedding, Recognizer};
 use crate::gallery::Fingerprint;
-use crate::geometry::{DetectedFace, Landmarks};
+use crate::geometry::{DetectedFace, Landmarks, CROP_SIZE};
 use crate::models::{
     sha256_file, ColorOrder, InputConvention, ModelEntry, ModelError, ModelKind, ModelLocator,
     ModelSpec,
@@ -177,6 +177,7 @@ pub struct FaceEngine {
     detection: DetectionEngine,
     recognizer: Recognizer,
     recognizer_model: LoadedModel,
+    embedding_dim: OnceLock<usize>,
 }
 
 impl std::ops::Deref for FaceEngine {
@@ -220,6 +221,7 @@ impl FaceEngine {
             detection,
             recognizer,
             recognizer_model,
+            embedding_dim: OnceLock::new(),
         })
     }
 
@@ -239,6 +241,24 @@ impl FaceEngine {
             .as_ref()
             .and_then(|e| e.default_threshold)
             .unwrap_or(FALLBACK_THRESHOLD)
+    }
+
+    /// Length of the recognizer's embeddings. Models often declare a symbolic output
+    /// width, so it is measured once by embedding a test pattern (textured, so no model
+    /// maps it to a zero vector).
+    pub fn embedding_dim(&self) -> Result<usize, EngineError> {
+        if let Some(&dim) = self.embedding_dim.get() {
+            return Ok(dim);
+        }
+        let pattern = RgbImage::from_fn(CROP_SIZE, CROP_SIZE, |x, y| {
+            let v = ((x * 7 + y * 13) % 256) as u8;
+            image::Rgb([v, v.wrapping_add(85), v.wrapping_add(170)])
+        });
+        let dim = self
+            .embed_crops(std::slice::from_ref(&pattern))?
+            .first()
+            .map_or(0, |e| e.unit.len());
+        Ok(*self.embedding_dim.get_or_init(|| dim))
     }
 
     /// Everything that changes embeddings, for the gallery cache.

@@ -1,6 +1,6 @@
 //! FaceSorter's engine, free of any UI. The data flows through the modules in this order:
-//! photo → detect → align → embed (on the runtime, with models) → gallery index + cache →
-//! search → export.
+//! photo → detect → align → embed (on the runtime, with models) → index (a folder, into
+//! a gallery album + its cache) → search → export.
 
 pub mod align;
 pub mod detect;
@@ -9,6 +9,7 @@ pub mod engine;
 pub mod export;
 pub mod gallery;
 pub mod geometry;
+pub mod index;
 pub mod models;
 pub mod photo;
 pub mod runtime;

@@ -211,6 +211,21 @@ pub fn load_photo(path: &Path, limits: &PhotoLimits) -> Result<Photo, PhotoError
         .map_err(|e| e.with_path(path))
 }
 
+/// Reads a photo file's bytes (refusing empty files and files over the size limit)
+/// without decoding them: the indexer hashes the bytes before deciding to decode.
+pub fn read_photo_bytes(path: &Path, limits: &PhotoLimits) -> Result<Vec<u8>, PhotoError> {
+    read_limited(path, limits).map_err(|e| e.with_path(path))
+}
+
+/// Decodes bytes read from `path`; errors name the file.
+pub fn decode_photo_from(
+    path: &Path,
+    bytes: &[u8],
+    limits: &PhotoLimits,
+) -> Result<Photo, PhotoError> {
+    decode_photo(bytes, limits).map_err(|e| e.with_path(path))
+}
+
 /// Like [`load_photo`], for bytes already in memory (clipboard, tests).
 pub fn decode_photo(bytes: &[u8], limits: &PhotoLimits) -> Result<Photo, PhotoError> {
     if bytes.is_empty() {

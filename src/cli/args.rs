@@ -40,6 +40,10 @@ pub enum Command {
     Compare(CompareArgs),
     /// List, download or verify the known models.
     Models(ModelsArgs),
+    /// Index a gallery folder (every face of every photo) into its cache.
+    Index(IndexArgs),
+    /// Find the person of each probe photo in a gallery folder.
+    Find(FindArgs),
 }
 
 /// Options shared by every command that runs the models.
@@ -236,4 +240,46 @@ pub enum ModelsAction {
         /// Ids to check (default: all present).
         ids: Vec<String>,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    /// The gallery folder.
+    pub gallery: PathBuf,
+    /// Print the summary as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Which faces of a probe photo are searched for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum FaceChoice {
+    #[default]
+    Largest,
+    All,
+}
+
+#[derive(Debug, Args)]
+pub struct FindArgs {
+    /// The gallery folder searched (indexed first when needed).
+    #[arg(long, value_name = "GALLERY")]
+    pub gallery: PathBuf,
+    /// Probe photos, or folders of them (every face of every photo is searched).
+    #[arg(required = true, value_name = "PROBE")]
+    pub probes: Vec<PathBuf>,
+    /// Minimum similarity (default: the recognizer's threshold from the manifest).
+    #[arg(long)]
+    pub threshold: Option<f32>,
+    /// At most this many matches per probe face.
+    #[arg(long)]
+    pub top: Option<usize>,
+    /// Faces of a probe photo to search for.
+    #[arg(long, value_enum, default_value_t = FaceChoice::Largest)]
+    pub face: FaceChoice,
+    /// Export the matched pairs into this folder (faces with no match go to unmatched/).
+    #[arg(long, value_name = "DIR")]
+    pub export: Option<PathBuf>,
+    /// One JSON object per probe face, one per line.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -1,5 +1,6 @@
 //! Command-line front end: raw flags → engine options → one command.
 
+mod album;
 mod args;
 mod models;
 mod output;
@@ -30,6 +31,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Embed(a)) => recognize::embed(&cli.engine, &a),
         Some(Command::Compare(a)) => recognize::compare(&cli.engine, &a),
         Some(Command::Models(a)) => models::run(&a),
+        Some(Command::Index(a)) => album::index(&cli.engine, &a),
+        Some(Command::Find(a)) => album::find(&cli.engine, &a),
     }
 }
 

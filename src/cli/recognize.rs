@@ -19,7 +19,7 @@ fn locator() -> anyhow::Result<ModelLocator> {
     ModelLocator::from_environment().context("reading the model manifest")
 }
 
-fn open_engine(args: &EngineArgs) -> anyhow::Result<FaceEngine> {
+pub(super) fn open_engine(args: &EngineArgs) -> anyhow::Result<FaceEngine> {
     let engine = FaceEngine::open(args.options()?, &locator()?)?;
     if args.verbose {
         eprintln!(

@@ -153,6 +153,21 @@ pub enum ExportError {
     },
 }
 
+/// Marks a folder FaceSorter exported into. Indexing skips marked folders, so an export
+/// placed inside the gallery does not add its own pair images to the album.
+pub const EXPORT_MARKER: &str = ".facesorter-export";
+
+/// Creates an export folder if needed and marks it (best effort: the marker only spares
+/// a later indexing run some work).
+fn ensure_export_dir(dir: &Path) -> Result<(), ExportError> {
+    ensure_dir(dir)?;
+    let _ = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(dir.join(EXPORT_MARKER));
+    Ok(())
+}
+
 /// Creates `dir` (and its parents) if needed.
 fn ensure_dir(dir: &Path) -> Result<(), ExportError> {
     let err = |source| ExportError::CreateDir {
@@ -202,7 +217,7 @@ pub fn save_face_crop(
         height: image.height(),
     })?;
     let bytes = encode_jpeg(&crop, &target)?;
-    ensure_dir(dir)?;
+    ensure_export_dir(dir)?;
     files::write_unique(dir, &file_name, &bytes)
 }
 
@@ -266,7 +281,7 @@ pub fn export_matches(
     cancel: &AtomicBool,
 ) -> Result<ExportSummary, ExportError> {
     let dir = req.dir.as_path();
-    ensure_dir(dir)?;
+    ensure_export_dir(dir)?;
     let total = req.matches.len();
     let mut summary = ExportSummary::default();
     progress(0, total);

@@ -1,0 +1,419 @@
+//! One indexing run: the orchestration of scan, reconcile, the parallel prepare stage,
+//! batched embedding, checkpoints and the final save.
+
+use std::fs;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use image::RgbImage;
+use rayon::prelude::*;
+
+use super::prepare::{prepare, Prepared, Reuse};
+use super::progress::{report_until, Counters, IndexPhase};
+use super::reconcile::{copy_photo, reconcile, VanishedPhotos, WorkItem};
+use super::scan::scan_gallery;
+use super::{IndexError, IndexEvent, IndexFailure, IndexOptions, IndexOutcome, IndexSummary};
+use crate::engine::{EngineError, FaceEngine};
+use crate::gallery::{Album, CacheLoad, FaceRecord, Fingerprint, GalleryCache, PhotoRecord};
+
+/// Indexes the photos under `root` (see the module docs) and returns the album.
+///
+/// With a `cache`, the album starts from the cached one and is saved at checkpoints and
+/// at the end; without one, everything is analysed and nothing is written. Progress and
+/// snapshots go to `on_event` (from this thread and a reporter thread). Setting `cancel`
+/// stops the run soon; the outcome then holds what was finished, with
+/// `summary.cancelled` set. Errors are only for what stops the whole run: a root that is
+/// not a readable folder, or a recognizer that fails.
+pub fn index_gallery(
+    engine: &FaceEngine,
+    root: &Path,
+    cache: Option<&GalleryCache>,
+    options: &IndexOptions,
+    on_event: &(dyn Fn(IndexEvent) + Sync),
+    cancel: &AtomicBool,
+) -> Result<IndexOutcome, IndexError> {
+    let started = Instant::now();
+    check_root(root)?;
+    let dim = engine.embedding_dim()?;
+    let cache = match cache {
+        Some(c) => Some((c, engine.fingerprint(dim)?)),
+        None => None,
+    };
+    let counters = Counters::default();
+    let reporter_done = AtomicBool::new(false);
+    let outcome = std::thread::scope(|s| {
+        s.spawn(|| {
+            report_until(&counters, &reporter_done, &|p| {
+                on_event(IndexEvent::Progress(p))
+            })
+        });
+        let run = Run {
+            engine,
+            root,
+            cache: cache.as_ref().map(|(c, fp)| (*c, fp)),
+            options,
+            on_event,
+            cancel,
+            counters: &counters,
+        };
+        let outcome = run.execute(dim);
+        counters.set_phase(IndexPhase::Finished);
+        reporter_done.store(true, Ordering::Release);
+        outcome
+    });
+    outcome.map(|mut o| {
+        o.summary.seconds = started.elapsed().as_secs_f64();
+        o
+    })
+}
+
+fn check_root(root: &Path) -> Result<(), IndexError> {
+    let unreadable = |source| IndexError::Unreadable {
+        path: root.to_path_buf(),
+        source,
+    };
+    let meta = fs::metadata(root).map_err(unreadable)?;
+    if !meta.is_dir() {
+        return Err(IndexError::NotAFolder {
+            path: root.to_path_buf(),
+        });
+    }
+    fs::read_dir(root).map_err(unreadable)?;
+    Ok(())
+}
+
+struct Run<'a> {
+    engine: &'a FaceEngine,
+    root: &'a Path,
+    cache: Option<(&'a GalleryCache, &'a Fingerprint)>,
+    options: &'a IndexOptions,
+    on_event: &'a (dyn Fn(IndexEvent) + Sync),
+    cancel: &'a AtomicBool,
+    counters: &'a Counters,
+}
+
+impl Run<'_> {
+    fn execute(&self, dim: usize) -> Result<IndexOutcome, IndexError> {
+        let mut summary = IndexSummary::default();
+        let cached = self.load_cache(dim, &mut summary);
+        let Some(scan) = scan_gallery(self.root, self.cancel) else {
+            summary.cancelled = true;
+            return Ok(finish(Arc::new(cached), summary));
+        };
+        summary.failures.extend(scan.failures);
+        let reconciled = reconcile(&scan.photos, &cached);
+        summary.unchanged = reconciled.kept.photos.len();
+        self.counters.start_indexing(
+            scan.photos.len(),
+            reconciled.kept.photos.len(),
+            reconciled.kept.faces.len(),
+            reconciled.work.len(),
+        );
+        let mut state = RunState {
+            album: reconciled.kept,
+            settled: vec![false; reconciled.work.len()],
+            pending: Vec::new(),
+            pending_crops: 0,
+            dirty: !reconciled.work.is_empty() || cached.photos.len() != scan.photos.len(),
+            summary,
+            checkpoints: Checkpoints::new(),
+        };
+        let work = &reconciled.work;
+        let vanished = &reconciled.vanished;
+        let result = self.pipeline(&mut state, work, &cached, vanished);
+        let cancelled = self.cancel.load(Ordering::Relaxed);
+        let mut summary = std::mem::take(&mut state.summary);
+        summary.cancelled = cancelled;
+        // After a cancel or an error the unsettled cached photos stay in the cache, to be
+        // checked again next time; the result only shows the ones still on disk.
+        let present = with_unsettled(&state, work, &cached, None);
+        let to_save = if cancelled || result.is_err() {
+            with_unsettled(&state, work, &cached, Some(vanished))
+        } else {
+            summary.removed = vanished.unclaimed().len();
+            present.clone()
+        };
+        if state.dirty || summary.cache_notice.is_some() {
+            self.counters.set_phase(IndexPhase::Saving);
+            self.save(&to_save, &mut summary);
+        }
+        result?;
+        Ok(finish(Arc::new(present), summary))
+    }
+
+    fn load_cache(&self, dim: usize, summary: &mut IndexSummary) -> Album {
+        let Some((cache, fp)) = self.cache else {
+            return Album::new(dim);
+        };
+        match cache.load(self.root, fp) {
+            CacheLoad::Loaded(album) if album.dim == dim => album,
+            CacheLoad::Loaded(_) | CacheLoad::Missing => Album::new(dim),
+            CacheLoad::Damaged { path, reason } => {
+                summary.cache_notice = Some(format!(
+                    "the cache file {} was damaged ({reason}); the gallery was indexed again",
+                    path.display()
+                ));
+                Album::new(dim)
+            }
+        }
+    }
+
+    /// Runs the prepare stage on the rayon pool and the embedding stage on this thread,
+    /// joined by a bounded channel.
+    fn pipeline(
+        &self,
+        state: &mut RunState,
+        work: &[WorkItem],
+        cached: &Album,
+        vanished: &VanishedPhotos,
+    ) -> Result<(), IndexError> {
+        let (tx, rx) = crossbeam_channel::bounded(self.options.in_flight.max(1));
+        // Set when the consumer stops early, so workers stop taking new photos.
+        let stop = AtomicBool::new(false);
+        std::thread::scope(|s| {
+            let stop = &stop;
+            s.spawn(move || {
+                work.par_iter()
+                    .enumerate()
+                    .for_each_with(tx, |tx, (i, item)| {
+                        if stop.load(Ordering::Relaxed) || self.cancel.load(Ordering::Relaxed) {
+                            return;
+                        }
+                        self.counters.reading(&item.photo.path);
+                        let prepared = prepare(self.engine, item.clone(), cached, vanished);
+                        // A closed channel means the run stopped; the photo is dropped.
+                        let _ = tx.send((i, prepared));
+                    });
+            });
+            let result = self.consume(state, &rx, cached, work);
+            stop.store(true, Ordering::Relaxed);
+            drop(rx);
+            result
+        })
+    }
+
+    fn consume(
+        &self,
+        state: &mut RunState,
+        rx: &crossbeam_channel::Receiver<(usize, Prepared)>,
+        cached: &Album,
+        work: &[WorkItem],
+    ) -> Result<(), IndexError> {
+        let batch = self.engine.batch().max(1);
+        for (i, prepared) in rx.iter() {
+            match prepared {
+                Prepared::Reused {
+                    record,
+                    from,
+                    reuse,
+                } => {
+                    copy_photo(cached, from, record, &mut state.album);
+                    let faces = cached.photos[from].face_count as usize;
+                    match reuse {
+                        Reuse::Touched => state.summary.unchanged += 1,
+                        Reuse::Renamed => state.summary.renamed += 1,
+                    }
+                    state.settle(i);
+                    self.counters.photo_processed(faces);
+                }
+                Prepared::Failed { item, reason } => {
+                    state
+                        .summary
+                        .failures
+                        .push(IndexFailure::new(&item.photo.path, reason));
+                    state.settle(i);
+                    self.counters.photo_processed(0);
+                }
+                Prepared::Analysed {
+                    record,
+                    faces,
+                    updated,
+                } => {
+                    state.pending_crops += faces.len();
+                    state.pending.push(PendingPhoto {
+                        item: i,
+                        record,
+                        faces,
+                        updated,
+                    });
+                    if state.pending_crops >= batch {
+                        self.flush(state)?;
+                    }
+                }
+            }
+            self.checkpoint(state, work, cached);
+            if self.cancel.load(Ordering::Relaxed) {
+                break;
+            }
+        }
+        // Photos already prepared are finished work: embed them even after a cancel.
+        self.flush(state)
+    }
+
+    /// Embeds every pending crop and moves the pending photos into the album.
+    fn flush(&self, state: &mut RunState) -> Result<(), IndexError> {
+        if state.pending.is_empty() {
+            return Ok(());
+        }
+        let pending = std::mem::take(&mut state.pending);
+        state.pending_crops = 0;
+        let mut faces_of = Vec::with_capacity(pending.len());
+        let mut crops: Vec<RgbImage> = Vec::new();
+        let mut photos = Vec::with_capacity(pending.len());
+        for p in pending {
+            let (records, photo_crops): (Vec<FaceRecord>, Vec<RgbImage>) =
+                p.faces.into_iter().unzip();
+            crops.extend(photo_crops);
+            faces_of.push(records);
+            photos.push((p.item, p.record, p.updated));
+        }
+        let mut embeddings = self.engine.embed_crops(&crops)?.into_iter();
+        drop(crops);
+        for ((item, record, updated), records) in photos.into_iter().zip(faces_of) {
+            let mut faces = Vec::with_capacity(records.len());
+            for mut face in records {
+                let embedding = embeddings.next().ok_or_else(|| {
+                    IndexError::Engine(EngineError::Embed(crate::embed::EmbedError::WrongOutput {
+                        model: self.engine.recognizer_model().name(),
+                        shape: vec![],
+                    }))
+                })?;
+                face.norm = embedding.norm;
+                faces.push((face, embedding.unit));
+            }
+            let count = faces.len();
+            state.album.push_photo(record, faces);
+            if updated {
+                state.summary.updated += 1;
+            } else {
+                state.summary.added += 1;
+            }
+            state.settle(item);
+            self.counters.photo_processed(count);
+        }
+        Ok(())
+    }
+
+    /// Saves and publishes the album when enough time has passed (see the module docs).
+    fn checkpoint(&self, state: &mut RunState, work: &[WorkItem], cached: &Album) {
+        let now = Instant::now();
+        if state.checkpoints.unsnapshotted
+            && now.duration_since(state.checkpoints.last_snapshot) >= self.options.snapshot_every
+        {
+            (self.on_event)(IndexEvent::Snapshot(Arc::new(state.album.clone())));
+            state.checkpoints.last_snapshot = now;
+            state.checkpoints.unsnapshotted = false;
+        }
+        let Some((cache, fp)) = self.cache else {
+            return;
+        };
+        let interval = self
+            .options
+            .checkpoint_every
+            .max(state.checkpoints.last_save_cost * 2);
+        if !state.checkpoints.unsaved || now.duration_since(state.checkpoints.last_save) < interval
+        {
+            return;
+        }
+        let album = with_unsettled(state, work, cached, None);
+        let save_started = Instant::now();
+        if let Err(e) = cache.save(self.root, fp, &album) {
+            log::warn!("checkpoint not saved: {e}");
+        }
+        state.checkpoints.last_save_cost = save_started.elapsed();
+        state.checkpoints.last_save = Instant::now();
+        state.checkpoints.unsaved = false;
+    }
+
+    fn save(&self, album: &Album, summary: &mut IndexSummary) {
+        let Some((cache, fp)) = self.cache else {
+            return;
+        };
+        if let Err(e) = cache.save(self.root, fp, album) {
+            let text = format!("the cache could not be saved ({e}); the next run will index again");
+            summary.cache_notice = Some(match summary.cache_notice.take() {
+                Some(earlier) => format!("{earlier}; {text}"),
+                None => text,
+            });
+        }
+    }
+}
+
+fn finish(album: Arc<Album>, mut summary: IndexSummary) -> IndexOutcome {
+    summary.photos = album.photos.len();
+    summary.faces = album.faces.len();
+    summary.failed = summary.failures.len();
+    IndexOutcome { album, summary }
+}
+
+/// The album plus the cached photos of work not settled yet (they are still on disk),
+/// and with `vanished` also the cached photos whose path is gone and that no rename
+/// claimed: what a checkpoint must keep so a later run can still reuse them.
+fn with_unsettled(
+    state: &RunState,
+    work: &[WorkItem],
+    cached: &Album,
+    vanished: Option<&VanishedPhotos>,
+) -> Album {
+    let mut album = state.album.clone();
+    for (item, _) in work.iter().zip(&state.settled).filter(|(_, &s)| !s) {
+        if let Some(j) = item.previous {
+            copy_photo(cached, j, cached.photos[j].clone(), &mut album);
+        }
+    }
+    for j in vanished.map(VanishedPhotos::unclaimed).unwrap_or_default() {
+        copy_photo(cached, j, cached.photos[j].clone(), &mut album);
+    }
+    album
+}
+
+struct PendingPhoto {
+    item: usize,
+    record: PhotoRecord,
+    faces: Vec<(FaceRecord, RgbImage)>,
+    updated: bool,
+}
+
+struct RunState {
+    album: Album,
+    /// Per work item: its outcome is in the album (or it failed).
+    settled: Vec<bool>,
+    pending: Vec<PendingPhoto>,
+    pending_crops: usize,
+    /// The album differs from the cached file.
+    dirty: bool,
+    summary: IndexSummary,
+    checkpoints: Checkpoints,
+}
+
+impl RunState {
+    fn settle(&mut self, item: usize) {
+        self.settled[item] = true;
+        self.dirty = true;
+        self.checkpoints.unsaved = true;
+        self.checkpoints.unsnapshotted = true;
+    }
+}
+
+struct Checkpoints {
+    last_save: Instant,
+    last_save_cost: Duration,
+    unsaved: bool,
+    last_snapshot: Instant,
+    unsnapshotted: bool,
+}
+
+impl Checkpoints {
+    fn new() -> Self {
+        let now = Instant::now();
+        Self {
+            last_save: now,
+            last_save_cost: Duration::ZERO,
+            unsaved: false,
+            last_snapshot: now,
+            unsnapshotted: false,
+        }
+    }
+}
