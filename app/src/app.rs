@@ -50,7 +50,7 @@ impl FaceSorterApp {
             (i.raw.dropped_files.clone(), pasted)
         });
         let typing = ctx.egui_wants_keyboard_input();
-        let paths = dropped.into_iter().filter_map(|f| f.path).chain(
+        let paths = dropped.iter().map(|f| f.path().to_path_buf()).chain(
             pasted
                 .into_iter()
                 .filter(|_| !typing)

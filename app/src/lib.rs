@@ -11,10 +11,6 @@ mod state;
 mod thumbnails;
 mod views;
 
-// Until `facesorter_core::index` lands on main: same API, minimal.
-mod index_standin;
-use index_standin as index;
-
 pub use app::{run, FaceSorterApp};
 pub use launch::Launch;
 pub use settings::Persisted;

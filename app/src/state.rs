@@ -4,16 +4,16 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use facesorter_core::engine::{EngineOptions, FaceEngine};
 use facesorter_core::export::{ExportMatch, ExportRequest, ExportSummary, ProbeInfo};
 use facesorter_core::gallery::{Album, GalleryCache};
+use facesorter_core::index::{IndexEvent, IndexJob, IndexOptions, IndexProgress, IndexSummary};
 use facesorter_core::models::{DownloadProgress, ModelSpec};
 use facesorter_core::search::{Query, RankedMatches};
 
 use crate::command::Command;
-use crate::index::{IndexEvent, IndexJob, IndexOptions, IndexProgress, IndexSummary};
 use crate::jobs::download::DownloadEvent;
 use crate::jobs::engine::{EngineFailure, EngineResult};
 use crate::jobs::export::ExportEvent;
@@ -634,10 +634,7 @@ impl AppState {
 
     /// The gallery photo's absolute path.
     pub fn photo_path(&self, album: &Album, face: usize) -> Option<PathBuf> {
-        let root = &self.gallery.as_ref()?.root;
-        let face = album.faces.get(face)?;
-        let photo = album.photos.get(face.photo as usize)?;
-        Some(root.join(&photo.rel_path))
+        photo_path(&self.gallery.as_ref()?.root, album, face)
     }
 
     fn start_export(&mut self, ctx: &egui::Context) {
@@ -694,26 +691,26 @@ impl AppState {
         };
     }
 
-    /// Stops the workers; the indexer saves what it finished (its cache write is atomic,
-    /// so even a cut-off save leaves the old file whole). Waits briefly for that save.
+    /// Stops the workers. The indexer is waited for: it saves what it finished, so closing
+    /// mid-run keeps the cache consistent and the next run resumes from there.
     pub fn shutdown(&mut self) {
-        if let Some(job) = self.gallery.as_ref().and_then(|g| g.job.as_ref()) {
-            job.cancel();
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-                match job.events().recv_timeout(left) {
-                    Ok(IndexEvent::Finished(_)) | Err(_) => break,
-                    Ok(_) => {}
-                }
-            }
+        if let Some(job) = self.gallery.as_mut().and_then(|g| g.job.take()) {
+            job.cancel_and_wait();
         }
-        for job in [&self.export.job].into_iter().flatten() {
+        if let Some(job) = &self.export.job {
             job.cancel();
         }
         if let Some(job) = &self.download.job {
             job.cancel();
         }
     }
+}
+
+/// The absolute path of the photo of `face`.
+pub fn photo_path(root: &Path, album: &Album, face: usize) -> Option<PathBuf> {
+    let face = album.faces.get(face)?;
+    let photo = album.photos.get(face.photo as usize)?;
+    Some(root.join(&photo.rel_path))
 }
 
 fn probe_with_textures(ctx: &egui::Context, analyzed: AnalyzedProbe) -> Probe {

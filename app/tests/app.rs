@@ -6,6 +6,7 @@ mod common;
 use std::time::Duration;
 
 use egui::accesskit::Role;
+use egui_kittest::kittest::Queryable;
 use facesorter_core::engine::FaceEngine;
 use facesorter_core::models::ModelLocator;
 use facesorter_core::search::{Query, RankedMatches};

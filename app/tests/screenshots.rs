@@ -6,6 +6,7 @@ mod common;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use facesorter_app::FaceSorterApp;
 

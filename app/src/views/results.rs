@@ -2,7 +2,7 @@
 //! probe face beside the gallery face with score and quality. Arrow keys move, Enter opens.
 
 use crate::command::Command;
-use crate::state::AppState;
+use crate::state::{photo_path, AppState};
 use crate::thumbnails::{Thumb, ThumbKey};
 
 const FACE: f32 = 96.0;
@@ -41,7 +41,7 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
         // Keep the selection on screen when the keyboard moves it.
         let row = (sel / columns) as f32;
         let view_h = ui.available_height();
-        let visible_id = ui.id().with("results-offset");
+        let visible_id = ui.scope_id().with("results-offset");
         let offset: f32 = ui.ctx().data(|d| d.get_temp(visible_id)).unwrap_or(0.0);
         let row_h = CELL_H + ui.spacing().item_spacing.y;
         let top = row * row_h;
@@ -52,6 +52,8 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
         }
     }
     let selected = state.selected;
+    let Some(root) = state.gallery.as_ref().map(|g| g.root.clone()) else { return };
+    let low_norm = state.persisted.low_quality_norm;
     let output = area.show_rows(ui, CELL_H, rows, |ui, range| {
         for row in range {
             ui.horizontal(|ui| {
@@ -59,12 +61,12 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
                     let i = row * columns + col;
                     let Some(&rank) = state.visible.get(i) else { break };
                     let Some(view) = results.ranked.view(&album, rank) else { continue };
-                    let Some(path) = state.photo_path(&album, view.face_index as usize) else {
+                    let Some(path) = photo_path(&root, &album, view.face_index as usize) else {
                         continue;
                     };
                     let key = ThumbKey::face(path, &view.face.face_box, THUMB_PX);
                     let thumb = state.thumbs.get(&key);
-                    let low = view.norm < state.persisted.low_quality_norm;
+                    let low = view.norm < low_norm;
                     let response = cell(
                         ui,
                         probe_crop.as_ref(),
@@ -82,9 +84,9 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
             });
         }
     });
-    let offset_id = ui.id().with("results-offset");
+    let offset_id = ui.scope_id().with("results-offset");
     ui.ctx()
-        .data_mut(|d| d.insert_temp(offset_id, output.state.offset.y));
+        .data_mut(|d| d.insert_temp(offset_id, output.state.clamped_offset().y));
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -148,8 +150,8 @@ fn cell(
         });
     });
     let label = format!("Match {}: score {score:.3}", rank + 1);
-    let response = ui.interact(inner.response.rect, ui.id().with(("cell", rank)), egui::Sense::click());
-    response.widget_info(|| egui::WidgetInfo::labeled(egui::WidgetType::Button, true, &label));
+    let response = ui.interact(inner.response.rect, ui.scope_id().with(("cell", rank)), egui::Sense::click());
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &label));
     response.on_hover_cursor(egui::CursorIcon::PointingHand)
 }
 
