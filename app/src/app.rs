@@ -72,7 +72,11 @@ impl eframe::App for FaceSorterApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         if self.applied_dark != Some(self.state.persisted.dark_mode) {
             let dark = self.state.persisted.dark_mode;
-            ctx.set_theme(if dark { egui::Theme::Dark } else { egui::Theme::Light });
+            ctx.set_theme(if dark {
+                egui::Theme::Dark
+            } else {
+                egui::Theme::Light
+            });
             self.applied_dark = Some(dark);
         }
         self.state.poll(ctx);

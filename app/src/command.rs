@@ -16,7 +16,10 @@ pub enum Command {
     PickProbeFiles,
     AddProbe(ProbeSource),
     RemoveProbe(usize),
-    ChooseFace { probe: usize, face: usize },
+    ChooseFace {
+        probe: usize,
+        face: usize,
+    },
     SetThreshold(f32),
     SetHideLowQuality(bool),
     /// Index into the visible results.

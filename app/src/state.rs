@@ -250,7 +250,9 @@ impl AppState {
     }
 
     fn poll_index(&mut self, _ctx: &egui::Context) {
-        let Some(gallery) = &mut self.gallery else { return };
+        let Some(gallery) = &mut self.gallery else {
+            return;
+        };
         let Some(job) = &gallery.job else { return };
         let mut album_changed = false;
         let mut finished = false;
@@ -333,7 +335,9 @@ impl AppState {
     }
 
     fn poll_download(&mut self, ctx: &egui::Context) {
-        let Some(job) = &self.download.job else { return };
+        let Some(job) = &self.download.job else {
+            return;
+        };
         let (events, gone) = job.drain();
         let mut finished = gone;
         let mut saved = false;
@@ -410,7 +414,10 @@ impl AppState {
             Command::PickProbeFiles => self.pick(ctx, |d| {
                 Picked::Probes(
                     d.set_title("Add probe photos")
-                        .add_filter("Photos", &["jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff"])
+                        .add_filter(
+                            "Photos",
+                            &["jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff"],
+                        )
                         .pick_files()
                         .unwrap_or_default(),
                 )
@@ -575,7 +582,9 @@ impl AppState {
 
     fn add_probe(&mut self, ctx: &egui::Context, source: ProbeSource) {
         match self.engine().cloned() {
-            Some(engine) => self.probe_jobs.push(jobs::probe::spawn(ctx, engine, source)),
+            Some(engine) => self
+                .probe_jobs
+                .push(jobs::probe::spawn(ctx, engine, source)),
             None => self.pending_probes.push(source),
         }
     }
@@ -653,7 +662,9 @@ impl AppState {
             self.export.outcome = Some(Err("Nothing to export yet.".into()));
             return;
         };
-        let Some(probe_face) = probe.chosen_face() else { return };
+        let Some(probe_face) = probe.chosen_face() else {
+            return;
+        };
         let matches = self
             .visible
             .iter()

@@ -134,7 +134,12 @@ impl Thumbnails {
             match result {
                 Ok(image) => {
                     let bytes = image.pixels.len() * 4;
-                    let name = format!("thumb:{}:{:?}:{}", key.path.display(), key.face, key.max_side);
+                    let name = format!(
+                        "thumb:{}:{:?}:{}",
+                        key.path.display(),
+                        key.face,
+                        key.max_side
+                    );
                     let texture = ctx.load_texture(name, image, egui::TextureOptions::LINEAR);
                     self.bytes += bytes;
                     self.clock += 1;

@@ -17,7 +17,9 @@ fn save(h: &mut Harness<'static, FaceSorterApp>, name: &str) {
     let image = h.render().expect("render with wgpu");
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots");
     std::fs::create_dir_all(&dir).expect("screenshots dir");
-    image.save(dir.join(format!("{name}.png"))).expect("save png");
+    image
+        .save(dir.join(format!("{name}.png")))
+        .expect("save png");
 }
 
 fn harness(l: facesorter_app::Launch) -> Harness<'static, FaceSorterApp> {
@@ -31,16 +33,26 @@ fn harness(l: facesorter_app::Launch) -> Harness<'static, FaceSorterApp> {
 #[test]
 fn screenshots() {
     let mut h = harness(launch(None, &[]));
-    wait_for(&mut h, "the engine", Duration::from_secs(120), |a| a.state.engine().is_some());
+    wait_for(&mut h, "the engine", Duration::from_secs(120), |a| {
+        a.state.engine().is_some()
+    });
     save(&mut h, "empty");
 
     let gallery = shared("faces/deepface");
     let probe = shared("faces/deepface/img1.jpg");
     let mut h = harness(launch(Some(&gallery), std::slice::from_ref(&probe)));
-    wait_for(&mut h, "indexing under way", Duration::from_secs(300), |a| {
-        a.state.gallery.as_ref().is_some_and(|g| g.progress.photos_done >= 8)
-            && !a.state.probes.is_empty()
-    });
+    wait_for(
+        &mut h,
+        "indexing under way",
+        Duration::from_secs(300),
+        |a| {
+            a.state
+                .gallery
+                .as_ref()
+                .is_some_and(|g| g.progress.photos_done >= 8)
+                && !a.state.probes.is_empty()
+        },
+    );
     save(&mut h, "indexing");
     wait_for(&mut h, "indexing done", Duration::from_secs(600), |a| {
         !a.state.indexing() && a.state.results.is_some()
@@ -57,6 +69,6 @@ fn screenshots() {
         std::thread::sleep(Duration::from_millis(50));
     }
     save(&mut h, "photo_view");
-    h.get_by_label("⚙ Settings").click();
+    h.get_by_label("Settings").click();
     save(&mut h, "settings");
 }

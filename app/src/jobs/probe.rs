@@ -14,7 +14,10 @@ use super::{describe, Job};
 pub enum ProbeSource {
     File(PathBuf),
     /// Encoded image bytes (pasted), with a name to show.
-    Bytes { name: String, bytes: Arc<Vec<u8>> },
+    Bytes {
+        name: String,
+        bytes: Arc<Vec<u8>>,
+    },
 }
 
 impl ProbeSource {
@@ -37,7 +40,11 @@ pub struct AnalyzedProbe {
 
 pub type ProbeResult = Result<AnalyzedProbe, String>;
 
-pub fn spawn(ctx: &egui::Context, engine: Arc<FaceEngine>, source: ProbeSource) -> Job<ProbeResult> {
+pub fn spawn(
+    ctx: &egui::Context,
+    engine: Arc<FaceEngine>,
+    source: ProbeSource,
+) -> Job<ProbeResult> {
     Job::spawn(ctx, "probe", move |out, _cancel| {
         out.send(analyze(&engine, source));
     })

@@ -53,7 +53,11 @@ fn step(ui: &mut egui::Ui, n: usize, done: bool, title: &str, body: impl FnOnce(
     egui::Frame::group(ui.style()).show(ui, |ui| {
         ui.set_width(ui.available_width().min(640.0));
         ui.horizontal(|ui| {
-            let mark = if done { "✔".to_string() } else { format!("{n}.") };
+            let mark = if done {
+                "Done:".to_string()
+            } else {
+                format!("{n}.")
+            };
             ui.heading(mark);
             ui.heading(title);
         });
@@ -69,7 +73,10 @@ fn engine_problem(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Comman
     egui::Frame::group(ui.style())
         .stroke(egui::Stroke::new(1.0, ui.visuals().error_fg_color))
         .show(ui, |ui| {
-            ui.colored_label(ui.visuals().error_fg_color, "FaceSorter cannot start its engine");
+            ui.colored_label(
+                ui.visuals().error_fg_color,
+                "FaceSorter cannot start its engine",
+            );
             ui.label(&failure.message);
             if let Some(id) = &failure.missing_model {
                 let d = &state.download;
@@ -99,10 +106,12 @@ pub fn download_progress(ui: &mut egui::Ui, state: &AppState) {
     let mb = |b: u64| b as f64 / 1e6;
     match total {
         Some(t) if t > 0 => {
-            ui.add(
-                egui::ProgressBar::new(done as f32 / t as f32)
-                    .text(format!("{}: {:.1} / {:.1} MB", d.id, mb(done), mb(t))),
-            );
+            ui.add(egui::ProgressBar::new(done as f32 / t as f32).text(format!(
+                "{}: {:.1} / {:.1} MB",
+                d.id,
+                mb(done),
+                mb(t)
+            )));
         }
         _ => {
             ui.horizontal(|ui| {

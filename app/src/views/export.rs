@@ -32,9 +32,13 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
             let (done, total) = state.export.progress;
             ui.horizontal(|ui| {
                 ui.add(
-                    egui::ProgressBar::new(if total > 0 { done as f32 / total as f32 } else { 0.0 })
-                        .desired_width(ui.available_width() - 80.0)
-                        .text(format!("{done}/{total} exported")),
+                    egui::ProgressBar::new(if total > 0 {
+                        done as f32 / total as f32
+                    } else {
+                        0.0
+                    })
+                    .desired_width(ui.available_width() - 80.0)
+                    .text(format!("{done}/{total} exported")),
                 );
                 if ui.button("Cancel export").clicked() {
                     commands.push(Command::CancelExport);
@@ -55,7 +59,11 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
         Some(Ok(summary)) => {
             ui.label(format!(
                 "{} {} pair images, {} originals copied, matches.csv and matches.json{}",
-                if summary.cancelled { "Cancelled after" } else { "Wrote" },
+                if summary.cancelled {
+                    "Cancelled after"
+                } else {
+                    "Wrote"
+                },
                 summary.pairs,
                 summary.copies,
                 if summary.failed.is_empty() {

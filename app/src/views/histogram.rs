@@ -45,7 +45,8 @@ pub fn draw(ui: &mut egui::Ui, ranked: &RankedMatches, threshold: f32) -> Option
         [egui::pos2(tx, rect.top()), egui::pos2(tx, rect.bottom())],
         egui::Stroke::new(2.0, ui.visuals().strong_text_color()),
     );
-    let response = response.on_hover_text("Scores of all gallery faces; click to set the threshold");
+    let response =
+        response.on_hover_text("Scores of all gallery faces; click to set the threshold");
     if response.clicked() {
         let pos = response.interact_pointer_pos()?;
         let s = lo + (pos.x - rect.left()) / rect.width() * (hi - lo);

@@ -57,7 +57,14 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
 pub fn short_path(path: &std::path::Path) -> String {
     let s = path.display().to_string();
     if s.chars().count() > 60 {
-        let tail: String = s.chars().rev().take(57).collect::<Vec<_>>().into_iter().rev().collect();
+        let tail: String = s
+            .chars()
+            .rev()
+            .take(57)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
         format!("…{tail}")
     } else {
         s

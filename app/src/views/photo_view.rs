@@ -39,7 +39,7 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
         });
     }
     ui.horizontal(|ui| {
-        if ui.button("← Back to matches (Esc)").clicked() {
+        if ui.button("Back to matches (Esc)").clicked() {
             commands.push(Command::ClosePhoto);
         }
         if ui

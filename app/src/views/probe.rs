@@ -11,7 +11,9 @@ pub fn draw(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
     }
     for (i, probe) in state.probes.iter().enumerate() {
         egui::Frame::group(ui.style()).show(ui, |ui| {
-            ui.label(super::short_path(std::path::Path::new(&probe.analyzed.source.name())));
+            ui.label(super::short_path(std::path::Path::new(
+                &probe.analyzed.source.name(),
+            )));
             let image = &probe.analyzed.image;
             let (w, h) = (image.width() as f32, image.height() as f32);
             let width = ui.available_width().min(300.0);
@@ -72,7 +74,11 @@ pub fn draw(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
                                 "Low quality: blurry, small or turned",
                             );
                         }
-                        if ui.button("Remove").on_hover_text("Remove this probe photo").clicked() {
+                        if ui
+                            .button("Remove")
+                            .on_hover_text("Remove this probe photo")
+                            .clicked()
+                        {
                             commands.push(Command::RemoveProbe(i));
                         }
                     });

@@ -12,7 +12,9 @@ const CELL_H: f32 = FACE + 44.0;
 const THUMB_PX: u32 = 192;
 
 pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>) {
-    let Some(results) = &state.results else { return };
+    let Some(results) = &state.results else {
+        return;
+    };
     let shown = state.visible.len();
     let (faces, photos) = state.counts_above();
     ui.horizontal(|ui| {
@@ -52,15 +54,21 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
         }
     }
     let selected = state.selected;
-    let Some(root) = state.gallery.as_ref().map(|g| g.root.clone()) else { return };
+    let Some(root) = state.gallery.as_ref().map(|g| g.root.clone()) else {
+        return;
+    };
     let low_norm = state.persisted.low_quality_norm;
     let output = area.show_rows(ui, CELL_H, rows, |ui, range| {
         for row in range {
             ui.horizontal(|ui| {
                 for col in 0..columns {
                     let i = row * columns + col;
-                    let Some(&rank) = state.visible.get(i) else { break };
-                    let Some(view) = results.ranked.view(&album, rank) else { continue };
+                    let Some(&rank) = state.visible.get(i) else {
+                        break;
+                    };
+                    let Some(view) = results.ranked.view(&album, rank) else {
+                        continue;
+                    };
                     let Some(path) = photo_path(&root, &album, view.face_index as usize) else {
                         continue;
                     };
@@ -105,52 +113,58 @@ fn cell(
     } else {
         ui.visuals().widgets.noninteractive.bg_stroke
     };
-    let inner = egui::Frame::group(ui.style()).stroke(stroke).show(ui, |ui| {
-        ui.set_width(CELL_W - 14.0);
-        ui.horizontal(|ui| {
-            let size = egui::vec2(FACE, FACE);
-            match probe {
-                Some(t) => {
-                    ui.add(egui::Image::new(t).fit_to_exact_size(size));
+    let inner = egui::Frame::group(ui.style())
+        .stroke(stroke)
+        .show(ui, |ui| {
+            ui.set_width(CELL_W - 14.0);
+            ui.horizontal(|ui| {
+                let size = egui::vec2(FACE, FACE);
+                match probe {
+                    Some(t) => {
+                        ui.add(egui::Image::new(t).fit_to_exact_size(size));
+                    }
+                    None => {
+                        ui.allocate_exact_size(size, egui::Sense::hover());
+                    }
                 }
-                None => {
-                    ui.allocate_exact_size(size, egui::Sense::hover());
+                match thumb {
+                    Thumb::Ready(t) => {
+                        ui.add(egui::Image::new(t).fit_to_exact_size(size));
+                    }
+                    Thumb::Loading => {
+                        let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
+                        ui.put(rect, egui::Spinner::new());
+                    }
+                    Thumb::Failed(reason) => {
+                        let (rect, r) = ui.allocate_exact_size(size, egui::Sense::hover());
+                        ui.painter().text(
+                            rect.center(),
+                            egui::Align2::CENTER_CENTER,
+                            "unreadable",
+                            egui::FontId::proportional(12.0),
+                            ui.visuals().error_fg_color,
+                        );
+                        r.on_hover_text(reason);
+                    }
                 }
-            }
-            match thumb {
-                Thumb::Ready(t) => {
-                    ui.add(egui::Image::new(t).fit_to_exact_size(size));
+            });
+            ui.horizontal(|ui| {
+                ui.strong(format!("{score:.3}"));
+                let q = format!("quality {norm:.1}");
+                if low {
+                    ui.colored_label(ui.visuals().warn_fg_color, format!("low {q}"))
+                        .on_hover_text("Low quality: blurry, small or turned face");
+                } else {
+                    ui.weak(q);
                 }
-                Thumb::Loading => {
-                    let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
-                    ui.put(rect, egui::Spinner::new());
-                }
-                Thumb::Failed(reason) => {
-                    let (rect, r) = ui.allocate_exact_size(size, egui::Sense::hover());
-                    ui.painter().text(
-                        rect.center(),
-                        egui::Align2::CENTER_CENTER,
-                        "unreadable",
-                        egui::FontId::proportional(12.0),
-                        ui.visuals().error_fg_color,
-                    );
-                    r.on_hover_text(reason);
-                }
-            }
+            });
         });
-        ui.horizontal(|ui| {
-            ui.strong(format!("{score:.3}"));
-            let q = format!("quality {norm:.1}");
-            if low {
-                ui.colored_label(ui.visuals().warn_fg_color, format!("⚠ {q}"))
-                    .on_hover_text("Low quality: blurry, small or turned face");
-            } else {
-                ui.weak(q);
-            }
-        });
-    });
     let label = format!("Match {}: score {score:.3}", rank + 1);
-    let response = ui.interact(inner.response.rect, ui.scope_id().with(("cell", rank)), egui::Sense::click());
+    let response = ui.interact(
+        inner.response.rect,
+        ui.scope_id().with(("cell", rank)),
+        egui::Sense::click(),
+    );
     response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &label));
     response.on_hover_cursor(egui::CursorIcon::PointingHand)
 }

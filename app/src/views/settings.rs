@@ -34,7 +34,10 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
         ui.horizontal(|ui| {
             let changed = state.settings_draft != state.engine_options;
             if ui
-                .add_enabled(changed, egui::Button::new("Apply (reloads the models and indexes again)"))
+                .add_enabled(
+                    changed,
+                    egui::Button::new("Apply (reloads the models and indexes again)"),
+                )
                 .clicked()
             {
                 commands.push(Command::ApplySettings(state.settings_draft.clone()));
@@ -53,7 +56,10 @@ fn recognizer(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Comman
     let is_id = |id: &str| matches!(&current, Some(ModelSpec::Id(x)) if x == id);
     let custom = matches!(current, Some(ModelSpec::Path(_)));
     if ui
-        .radio(is_id(IR101) || current.is_none(), "AdaFace IR-101 (accurate, default)")
+        .radio(
+            is_id(IR101) || current.is_none(),
+            "AdaFace IR-101 (accurate, default)",
+        )
         .clicked()
     {
         draft.recognizer = Some(ModelSpec::Id(IR101.into()));
@@ -78,7 +84,10 @@ fn recognizer(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Comman
         if edit.changed() {
             draft.recognizer = Some(ModelSpec::Path(PathBuf::from(text)));
         }
-        if ui.add_enabled(custom, egui::Button::new("Browse…")).clicked() {
+        if ui
+            .add_enabled(custom, egui::Button::new("Browse…"))
+            .clicked()
+        {
             commands.push(Command::PickCustomModel);
         }
     });
@@ -119,7 +128,10 @@ fn provider(ui: &mut egui::Ui, state: &mut AppState) {
                 }
             });
         egui::ComboBox::from_label("Precision")
-            .selected_text(p.precision.map_or("automatic".to_string(), |e| e.to_string()))
+            .selected_text(
+                p.precision
+                    .map_or("automatic".to_string(), |e| e.to_string()),
+            )
             .show_ui(ui, |ui| {
                 ui.selectable_value(&mut p.precision, None, "automatic");
                 for e in [Precision::Fp32, Precision::Bf16] {

@@ -20,7 +20,10 @@ pub fn draw(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
                 ));
             }
             EngineStatus::Failed(_) => {
-                ui.colored_label(ui.visuals().error_fg_color, "Engine not running (see above)");
+                ui.colored_label(
+                    ui.visuals().error_fg_color,
+                    "Engine not running (see above)",
+                );
             }
         }
         if let Some(g) = &state.gallery {

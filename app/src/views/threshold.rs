@@ -18,7 +18,10 @@ pub fn draw(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
         commands.push(Command::SetThreshold(t));
     }
     let (faces, photos) = state.counts_above();
-    ui.label(format!("{faces} faces in {photos} photos at or above {:.2}", state.threshold));
+    ui.label(format!(
+        "{faces} faces in {photos} photos at or above {:.2}",
+        state.threshold
+    ));
     if let Some(r) = &state.results {
         if r.partial {
             ui.colored_label(

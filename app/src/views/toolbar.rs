@@ -44,14 +44,14 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
         ui.separator();
         let dark = state.persisted.dark_mode;
         if ui
-            .button(if dark { "☀ Light" } else { "🌙 Dark" })
+            .button(if dark { "Light theme" } else { "Dark theme" })
             .on_hover_text("Switch between the light and dark theme")
             .clicked()
         {
             commands.push(Command::SetDarkMode(!dark));
         }
         let in_settings = state.screen == Screen::Settings;
-        if ui.selectable_label(in_settings, "⚙ Settings").clicked() {
+        if ui.selectable_label(in_settings, "Settings").clicked() {
             commands.push(Command::ShowSettings(!in_settings));
         }
     });

@@ -7,7 +7,7 @@ use std::sync::Once;
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
-use facesorter_app::{FaceSorterApp, Launch};
+use facesorter_app::{EngineStatus, FaceSorterApp, Launch};
 use facesorter_core::engine::EngineOptions;
 use facesorter_core::models::ModelSpec;
 
@@ -26,13 +26,13 @@ pub fn shared(rel: &str) -> PathBuf {
 pub fn environment() {
     static INIT: Once = Once::new();
     INIT.call_once(|| {
-        let scratch = std::env::temp_dir().join(format!("facesorter-app-tests-{}", std::process::id()));
+        let scratch =
+            std::env::temp_dir().join(format!("facesorter-app-tests-{}", std::process::id()));
         // Set before any thread reads the environment (Once, first thing in each test).
         unsafe {
             std::env::set_var("FACESORTER_MODELS", shared("models"));
             std::env::set_var("FACESORTER_CACHE_DIR", scratch.join("cache"));
             std::env::set_var("XDG_CONFIG_HOME", scratch.join("config"));
-            std::env::set_var("XDG_DATA_HOME", scratch.join("data-unused"));
         }
     });
 }
@@ -40,7 +40,9 @@ pub fn environment() {
 /// The synthetic IR-18 (a real recognizer cannot be fetched on the test machine).
 pub fn engine_options() -> EngineOptions {
     EngineOptions {
-        recognizer: Some(ModelSpec::Path(shared("models/adaface_ir18_synthetic.onnx"))),
+        recognizer: Some(ModelSpec::Path(shared(
+            "models/adaface_ir18_synthetic.onnx",
+        ))),
         ..EngineOptions::default()
     }
 }
@@ -74,7 +76,13 @@ pub fn wait_for(
         if done(harness.state()) {
             return;
         }
-        assert!(start.elapsed() < timeout, "timed out after {timeout:?} waiting for {what}");
+        if let EngineStatus::Failed(f) = &harness.state().state.engine {
+            panic!("the engine did not start: {}", f.message);
+        }
+        assert!(
+            start.elapsed() < timeout,
+            "timed out after {timeout:?} waiting for {what}"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
