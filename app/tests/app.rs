@@ -13,6 +13,19 @@ use facesorter_core::search::{Query, RankedMatches};
 
 use common::{harness, launch, shared, wait_for};
 
+/// Focuses the text field labelled `label` and types `text` into it.
+fn type_into(
+    h: &mut egui_kittest::Harness<'static, facesorter_app::FaceSorterApp>,
+    label: &str,
+    text: &str,
+) {
+    h.get_by_role_and_label(Role::TextInput, label).focus();
+    h.run_steps(1);
+    h.get_by_role_and_label(Role::TextInput, label)
+        .type_text(text);
+    h.run_steps(1);
+}
+
 const INDEX_TIMEOUT: Duration = Duration::from_secs(600);
 
 #[test]
@@ -102,10 +115,10 @@ fn index_probe_threshold_export() {
     assert!(shown > 0, "the best match at least: {seen:?}");
     let out = tempfile::tempdir().expect("tempdir");
     let dir = out.path().join("export");
-    h.get_by_role_and_label(Role::TextInput, "Export folder:")
-        .type_text(&dir.display().to_string());
-    h.run_steps(2);
-    h.get_by_label(&format!("Export {shown} matches")).click();
+    type_into(&mut h, "Export folder:", &dir.display().to_string());
+    assert_eq!(h.state().state.persisted.export_dir, dir.display().to_string());
+    // By accessibility action: the button may sit below the fold of the side panel.
+    h.get_by_label(&format!("Export {shown} matches")).click_accesskit();
     wait_for(&mut h, "the export", Duration::from_secs(300), |app| {
         app.state.export.outcome.is_some()
     });
@@ -143,9 +156,7 @@ fn cancel_indexing_keeps_what_was_done() {
         app.state.engine().is_some()
     });
     // Typed path + Open, as a user would.
-    h.get_by_role_and_label(Role::TextInput, "Gallery folder:")
-        .type_text(&dir.path().display().to_string());
-    h.run_steps(1);
+    type_into(&mut h, "Gallery folder:", &dir.path().display().to_string());
     h.get_by_label("Open").click();
     wait_for(&mut h, "a few photos indexed", INDEX_TIMEOUT, |app| {
         app.state
