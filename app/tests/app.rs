@@ -116,9 +116,13 @@ fn index_probe_threshold_export() {
     let out = tempfile::tempdir().expect("tempdir");
     let dir = out.path().join("export");
     type_into(&mut h, "Export folder:", &dir.display().to_string());
-    assert_eq!(h.state().state.persisted.export_dir, dir.display().to_string());
+    assert_eq!(
+        h.state().state.persisted.export_dir,
+        dir.display().to_string()
+    );
     // By accessibility action: the button may sit below the fold of the side panel.
-    h.get_by_label(&format!("Export {shown} matches")).click_accesskit();
+    h.get_by_label(&format!("Export {shown} matches"))
+        .click_accesskit();
     wait_for(&mut h, "the export", Duration::from_secs(300), |app| {
         app.state.export.outcome.is_some()
     });
