@@ -50,6 +50,10 @@ impl FaceSorterApp {
             (i.raw.dropped_files.clone(), pasted)
         });
         let typing = ctx.egui_wants_keyboard_input();
+        // Ctrl+, opens the settings, as in most desktop apps.
+        if ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::Comma)) {
+            commands.push(Command::ShowSettings(true));
+        }
         let paths = dropped.iter().map(|f| f.path().to_path_buf()).chain(
             pasted
                 .into_iter()
