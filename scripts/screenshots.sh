@@ -38,6 +38,6 @@ kill "$app"; wait "$app" 2>/dev/null || true
 sleep 10; shot indexing
 sleep 60; shot results
 # Keyboard: select the first match and open it; then the settings (Ctrl+,).
-xdotool mousemove 900 400 click 1 key Right key Enter; sleep 4; shot photo_view
+xdotool mousemove 1000 790 click 1 key Right key Return; sleep 4; shot photo_view
 xdotool key Escape key ctrl+comma; sleep 2; shot settings
 echo "docs/screenshots/: $(ls docs/screenshots | tr '\n' ' ')"

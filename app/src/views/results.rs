@@ -113,55 +113,61 @@ fn cell(
     } else {
         ui.visuals().widgets.noninteractive.bg_stroke
     };
-    let inner = egui::Frame::group(ui.style())
-        .stroke(stroke)
-        .show(ui, |ui| {
-            ui.set_width(CELL_W - 14.0);
-            ui.horizontal(|ui| {
-                let size = egui::vec2(FACE, FACE);
-                match probe {
-                    Some(t) => {
-                        ui.add(egui::Image::new(t).fit_to_exact_size(size));
+    // A fixed-size cell laid out top-down (the row around it runs left to right).
+    let size = egui::vec2(CELL_W - 8.0, CELL_H);
+    let layout = egui::Layout::top_down(egui::Align::Min);
+    let inner = ui.allocate_ui_with_layout(size, layout, |ui| {
+        egui::Frame::group(ui.style())
+            .stroke(stroke)
+            .show(ui, |ui| {
+                ui.set_min_size(size - egui::vec2(14.0, 14.0));
+                ui.horizontal(|ui| {
+                    let size = egui::vec2(FACE, FACE);
+                    match probe {
+                        Some(t) => {
+                            ui.add(egui::Image::new(t).fit_to_exact_size(size));
+                        }
+                        None => {
+                            ui.allocate_exact_size(size, egui::Sense::hover());
+                        }
                     }
-                    None => {
-                        ui.allocate_exact_size(size, egui::Sense::hover());
+                    match thumb {
+                        Thumb::Ready(t) => {
+                            ui.add(egui::Image::new(t).fit_to_exact_size(size));
+                        }
+                        Thumb::Loading => {
+                            let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
+                            ui.put(rect, egui::Spinner::new());
+                        }
+                        Thumb::Failed(reason) => {
+                            let (rect, r) = ui.allocate_exact_size(size, egui::Sense::hover());
+                            ui.painter().text(
+                                rect.center(),
+                                egui::Align2::CENTER_CENTER,
+                                "unreadable",
+                                egui::FontId::proportional(12.0),
+                                ui.visuals().error_fg_color,
+                            );
+                            r.on_hover_text(reason);
+                        }
                     }
-                }
-                match thumb {
-                    Thumb::Ready(t) => {
-                        ui.add(egui::Image::new(t).fit_to_exact_size(size));
+                });
+                ui.horizontal(|ui| {
+                    ui.strong(format!("{score:.3}"));
+                    let q = format!("quality {norm:.1}");
+                    if low {
+                        ui.colored_label(ui.visuals().warn_fg_color, format!("low {q}"))
+                            .on_hover_text("Low quality: blurry, small or turned face");
+                    } else {
+                        ui.weak(q);
                     }
-                    Thumb::Loading => {
-                        let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
-                        ui.put(rect, egui::Spinner::new());
-                    }
-                    Thumb::Failed(reason) => {
-                        let (rect, r) = ui.allocate_exact_size(size, egui::Sense::hover());
-                        ui.painter().text(
-                            rect.center(),
-                            egui::Align2::CENTER_CENTER,
-                            "unreadable",
-                            egui::FontId::proportional(12.0),
-                            ui.visuals().error_fg_color,
-                        );
-                        r.on_hover_text(reason);
-                    }
-                }
-            });
-            ui.horizontal(|ui| {
-                ui.strong(format!("{score:.3}"));
-                let q = format!("quality {norm:.1}");
-                if low {
-                    ui.colored_label(ui.visuals().warn_fg_color, format!("low {q}"))
-                        .on_hover_text("Low quality: blurry, small or turned face");
-                } else {
-                    ui.weak(q);
-                }
-            });
-        });
+                });
+            })
+            .response
+    });
     let label = format!("Match {}: score {score:.3}", rank + 1);
     let response = ui.interact(
-        inner.response.rect,
+        inner.inner.rect,
         ui.scope_id().with(("cell", rank)),
         egui::Sense::click(),
     );
