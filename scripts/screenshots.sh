@@ -37,7 +37,7 @@ kill "$app"; wait "$app" 2>/dev/null || true
   --probe "$shared/faces/deepface/img1.jpg" & app=$!
 sleep 10; shot indexing
 sleep 60; shot results
-# Keyboard: select the first match and open it; then the settings (Ctrl+,).
-xdotool mousemove 1000 790 click 1 key Right key Return; sleep 4; shot photo_view
-xdotool key Escape key ctrl+comma; sleep 2; shot settings
+# Clicks at the layout's fixed places: the first match, then Back, then Settings.
+xdotool mousemove 480 110 click 1; sleep 4; shot photo_view
+xdotool mousemove 397 44 click 1; sleep 1; xdotool mousemove 995 12 click 1; sleep 2; shot settings
 echo "docs/screenshots/: $(ls docs/screenshots | tr '\n' ' ')"
