@@ -136,7 +136,7 @@ pub fn run(launch: Launch) -> anyhow::Result<()> {
         viewport,
         persist_window: true,
         persistence_path: directories::ProjectDirs::from("", "", "facesorter")
-            .map(|d| d.config_dir().join("window.ron")),
+            .map(|d| d.config_dir().to_path_buf()),
         ..Default::default()
     };
     eframe::run_native(
