@@ -20,6 +20,12 @@ use facesorter_core::runtime::{ExecutionProviderKind, Precision, ProviderRequest
 pub struct Cli {
     #[command(flatten)]
     pub engine: EngineArgs,
+    /// Open the window with this gallery folder (no subcommand).
+    #[arg(long, value_name = "DIR")]
+    pub gallery: Option<PathBuf>,
+    /// Open the window with this probe photo; repeat for more photos of the person.
+    #[arg(long, value_name = "FILE")]
+    pub probe: Vec<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -106,6 +112,23 @@ fn parse_triplet(s: &str, what: &str) -> anyhow::Result<[f32; 3]> {
 }
 
 impl EngineArgs {
+    /// Whether any engine flag was given (then it overrides the window's saved settings).
+    pub fn any_given(&self) -> bool {
+        let d = DetectorParams::default();
+        self.model.is_some()
+            || self.detector.is_some()
+            || self.ep.is_some()
+            || self.precision.is_some()
+            || self.align.is_some()
+            || self.batch.is_some()
+            || self.color_order.is_some()
+            || self.mean.is_some()
+            || self.std.is_some()
+            || self.score_threshold != d.score_threshold
+            || self.nms_threshold != d.nms_threshold
+            || self.min_face != d.min_face_px
+    }
+
     pub fn options(&self) -> anyhow::Result<EngineOptions> {
         let mut custom = adaface_convention();
         if let Some(order) = self.color_order {

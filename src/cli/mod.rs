@@ -14,13 +14,17 @@ use args::Command;
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         None => {
-            // The desktop window is not built yet: show what the command line offers.
-            use clap::CommandFactory;
-            Cli::command().print_help()?;
-            println!();
-            println!(
-                "The desktop window is not available in this version yet; use the commands above."
-            );
+            let launch = facesorter_app::Launch {
+                engine: if cli.engine.any_given() {
+                    Some(cli.engine.options()?)
+                } else {
+                    None
+                },
+                gallery: cli.gallery,
+                probes: cli.probe,
+                ephemeral: false,
+            };
+            facesorter_app::run(launch)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Detect(a)) => recognize::detect(&cli.engine, &a),

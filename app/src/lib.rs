@@ -1,0 +1,17 @@
+//! FaceSorter's desktop window (egui): open a gallery folder, drop in a probe photo, move
+//! the threshold, export the matched pairs. The engine work is `facesorter-core`'s; this
+//! crate draws it and keeps the UI thread free of I/O and inference.
+
+mod app;
+mod command;
+mod jobs;
+mod launch;
+mod settings;
+mod state;
+mod thumbnails;
+mod views;
+
+pub use app::{run, FaceSorterApp};
+pub use launch::Launch;
+pub use settings::Persisted;
+pub use state::{AppState, EngineStatus, FrameStats, Screen};

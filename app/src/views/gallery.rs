@@ -1,0 +1,57 @@
+//! The gallery overview: photos, faces, and each photo that could not be read, with why.
+
+use crate::command::Command;
+use crate::state::AppState;
+
+pub fn draw(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
+    let Some(g) = &state.gallery else { return };
+    ui.heading(format!("Gallery: {}", super::short_path(&g.root)));
+    if let Some(e) = &g.error {
+        ui.colored_label(ui.visuals().error_fg_color, format!("Indexing failed: {e}"));
+    }
+    let (photos, faces) = g
+        .album
+        .as_ref()
+        .map_or((0, 0), |a| (a.photos.len(), a.faces.len()));
+    if g.indexing() {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label(format!(
+                "Indexing… {} of {} photos read, {} faces so far",
+                g.progress.photos_done, g.progress.photos_total, g.progress.faces_found
+            ));
+        });
+    }
+    let failures = g.summary.as_ref().map_or(&[][..], |s| &s.failures[..]);
+    ui.label(format!(
+        "{photos} photos, {faces} faces, {} could not be read",
+        failures.len()
+    ));
+    if let Some(s) = &g.summary {
+        if s.cancelled {
+            ui.label("Indexing was cancelled: the photos done so far are kept. Open the folder again to continue.");
+        }
+        if let Some(n) = &s.cache_notice {
+            ui.weak(n);
+        }
+    }
+    if !failures.is_empty() {
+        egui::CollapsingHeader::new(format!("Unreadable photos ({})", failures.len()))
+            .default_open(failures.len() <= 5)
+            .show(ui, |ui| {
+                for f in failures {
+                    ui.horizontal_wrapped(|ui| {
+                        if ui
+                            .link(super::short_path(&f.path))
+                            .on_hover_text("Show the file")
+                            .clicked()
+                        {
+                            let dir = f.path.parent().unwrap_or(&f.path).to_path_buf();
+                            commands.push(Command::OpenFolder(dir));
+                        }
+                        ui.weak(&f.reason);
+                    });
+                }
+            });
+    }
+}

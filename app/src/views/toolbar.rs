@@ -1,0 +1,58 @@
+//! The top bar: open a gallery (dialog, typed path, recent), add a probe, settings, theme.
+
+use std::path::PathBuf;
+
+use crate::command::Command;
+use crate::state::{AppState, Screen};
+
+pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>) {
+    ui.horizontal_wrapped(|ui| {
+        ui.heading("FaceSorter");
+        ui.separator();
+        if ui.button("Open gallery…").clicked() {
+            commands.push(Command::PickGalleryFolder);
+        }
+        let label = ui.label("Gallery folder:");
+        let edit = ui
+            .add(
+                egui::TextEdit::singleline(&mut state.gallery_path_text)
+                    .hint_text("type or paste a folder path")
+                    .desired_width(260.0),
+            )
+            .labelled_by(label.id);
+        let entered = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        if ui.button("Open").clicked() || entered {
+            let text = state.gallery_path_text.trim();
+            if !text.is_empty() {
+                commands.push(Command::OpenGallery(PathBuf::from(text)));
+            }
+        }
+        if !state.persisted.recent_galleries.is_empty() {
+            ui.menu_button("Recent", |ui| {
+                for p in &state.persisted.recent_galleries {
+                    if ui.button(super::short_path(p)).clicked() {
+                        commands.push(Command::OpenGallery(p.clone()));
+                        ui.close();
+                    }
+                }
+            });
+        }
+        ui.separator();
+        if ui.button("Add probe photo…").clicked() {
+            commands.push(Command::PickProbeFiles);
+        }
+        ui.separator();
+        let dark = state.persisted.dark_mode;
+        if ui
+            .button(if dark { "Light theme" } else { "Dark theme" })
+            .on_hover_text("Switch between the light and dark theme")
+            .clicked()
+        {
+            commands.push(Command::SetDarkMode(!dark));
+        }
+        let in_settings = state.screen == Screen::Settings;
+        if ui.selectable_label(in_settings, "Settings").clicked() {
+            commands.push(Command::ShowSettings(!in_settings));
+        }
+    });
+}
