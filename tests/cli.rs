@@ -325,3 +325,438 @@ fn models_list_json_lists_the_manifest() {
         "yunet is found in FACESORTER_MODELS"
     );
 }
+
+// ---- index and find: the album commands -------------------------------------------------
+
+/// `facesorter` with the synthetic recognizer and the gallery cache under `cache_home`
+/// (through `XDG_CACHE_HOME`, as the issue promises, not our own override).
+fn album_command(cache_home: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_facesorter"));
+    cmd.env("FACESORTER_MODELS", shared("models"))
+        .env_remove("FACESORTER_CACHE_DIR")
+        .env("XDG_CACHE_HOME", cache_home)
+        .arg("--model")
+        .arg(shared("models/adaface_ir18_synthetic.onnx"))
+        .args(args);
+    cmd
+}
+
+fn album(cache_home: &Path, args: &[&str]) -> Output {
+    album_command(cache_home, args)
+        .output()
+        .expect("run facesorter")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Copies `names` from `faces/deepface` into `dest` (created).
+fn copy_deepface(dest: &Path, names: &[&str]) {
+    std::fs::create_dir_all(dest).expect("mkdir");
+    for name in names {
+        std::fs::copy(shared("faces/deepface").join(name), dest.join(name)).expect("copy");
+    }
+}
+
+fn every_deepface_photo() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(shared("faces/deepface"))
+        .expect("read deepface")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".jpg"))
+        .collect();
+    names.sort();
+    names
+}
+
+/// Every `.fsc` gallery cache file under `dir`.
+fn cache_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(cache_files(&path));
+        } else if path.extension().is_some_and(|e| e == "fsc") {
+            out.push(path);
+        }
+    }
+    out
+}
+
+fn index_json(cache_home: &Path, gallery: &Path) -> (Output, Value) {
+    let out = album(cache_home, &["index", "--json", p(gallery)]);
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 1, "one summary object: {}", stderr(&out));
+    (out, lines[0].clone())
+}
+
+fn count(summary: &Value, key: &str) -> u64 {
+    summary[key]
+        .as_u64()
+        .unwrap_or_else(|| panic!("{key} missing in {summary}"))
+}
+
+#[test]
+fn index_json_follows_the_contract_and_a_second_run_embeds_nothing() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let gallery = tmp.path().join("gallery");
+    copy_deepface(
+        &gallery,
+        &["couple.jpg", "img1.jpg", "img2.jpg", "img3.jpg"],
+    );
+    std::fs::write(
+        gallery.join("broken.jpg"),
+        b"\xff\xd8\xff not really a jpeg",
+    )
+    .expect("write");
+    let cache_home = tmp.path().join("cache");
+
+    let (out, first) = index_json(&cache_home, &gallery);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a failed photo sets the exit code"
+    );
+    let mut keys: Vec<&str> = first
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "added",
+            "faces",
+            "failed",
+            "failures",
+            "photos",
+            "removed",
+            "renamed",
+            "seconds",
+            "unchanged",
+            "updated"
+        ]
+    );
+    assert_eq!(count(&first, "photos"), 4);
+    assert_eq!(count(&first, "added"), 4);
+    assert_eq!(count(&first, "faces"), 5, "couple.jpg holds two faces");
+    assert_eq!(count(&first, "failed"), 1);
+    assert!(first["seconds"].as_f64().expect("seconds") > 0.0);
+    let failures = first["failures"].as_array().expect("failures");
+    assert_eq!(failures.len(), 1);
+    assert!(
+        failures[0]["path"]
+            .as_str()
+            .expect("path")
+            .ends_with("broken.jpg"),
+        "{first}"
+    );
+    assert!(!failures[0]["reason"].as_str().expect("reason").is_empty());
+    assert_eq!(
+        cache_files(&cache_home).len(),
+        1,
+        "the cache lives under XDG_CACHE_HOME"
+    );
+
+    // Unchanged gallery: nothing embedded. Then one photo added and one deleted.
+    std::fs::remove_file(gallery.join("broken.jpg")).expect("rm");
+    let (out, second) = index_json(&cache_home, &gallery);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        [
+            "photos",
+            "faces",
+            "added",
+            "updated",
+            "unchanged",
+            "renamed",
+            "removed",
+            "failed"
+        ]
+        .map(|k| count(&second, k)),
+        [4, 5, 0, 0, 4, 0, 0, 0]
+    );
+    std::fs::remove_file(gallery.join("img3.jpg")).expect("rm");
+    copy_deepface(&gallery, &["img4.jpg"]);
+    let (_, third) = index_json(&cache_home, &gallery);
+    assert_eq!(
+        ["photos", "added", "unchanged", "removed"].map(|k| count(&third, k)),
+        [4, 1, 3, 1]
+    );
+}
+
+/// The `find --json` lines on stdout, split into results and probe errors.
+fn find_json(cache_home: &Path, args: &[&str]) -> (Output, Vec<Value>) {
+    let mut full = vec!["find", "--json"];
+    full.extend_from_slice(args);
+    let out = album(cache_home, &full);
+    let lines = json_lines(&out);
+    (out, lines)
+}
+
+fn boxes_overlap(a: &Value, b: &Value) -> bool {
+    let f = |v: &Value, i: usize| v[i].as_f64().expect("box coordinate");
+    let ix = (f(a, 2).min(f(b, 2)) - f(a, 0).max(f(b, 0))).max(0.0);
+    let iy = (f(a, 3).min(f(b, 3)) - f(a, 1).max(f(b, 1))).max(0.0);
+    let area = |v: &Value| (f(v, 2) - f(v, 0)) * (f(v, 3) - f(v, 1));
+    let inter = ix * iy;
+    inter / (area(a) + area(b) - inter) > 0.9
+}
+
+#[test]
+fn find_json_gives_each_probe_face_its_matches_sorted_by_score() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let gallery = tmp.path().join("gallery");
+    copy_deepface(
+        &gallery,
+        &["couple.jpg", "img1.jpg", "img2.jpg", "img5.jpg"],
+    );
+    let cache_home = tmp.path().join("cache");
+    let couple = gallery.join("couple.jpg");
+    let g = p(&gallery);
+
+    // Every face of the probe, each finding itself first among all five gallery faces.
+    let (out, lines) = find_json(
+        &cache_home,
+        &[
+            "--gallery",
+            g,
+            "--face",
+            "all",
+            "--threshold",
+            "-1",
+            p(&couple),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(lines.len(), 2, "couple.jpg has two faces");
+    for line in &lines {
+        assert_eq!(line["probe"], p(&couple));
+        assert!(line["face"]["norm"].as_f64().expect("norm") > 0.0);
+        assert_eq!(line["face"]["box"].as_array().expect("box").len(), 4);
+        let matches = line["matches"].as_array().expect("matches");
+        assert_eq!(matches.len(), 5, "threshold -1 keeps every gallery face");
+        let scores: Vec<f64> = matches
+            .iter()
+            .map(|m| m["score"].as_f64().expect("score"))
+            .collect();
+        assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+        let best = &matches[0];
+        assert_eq!(best["path"], p(&couple));
+        assert!(scores[0] >= 0.99, "{scores:?}");
+        assert!(boxes_overlap(&best["box"], &line["face"]["box"]), "{line}");
+        assert!(matches[0]["norm"].as_f64().expect("norm") > 0.0);
+    }
+    assert!(
+        !boxes_overlap(&lines[0]["face"]["box"], &lines[1]["face"]["box"]),
+        "two different faces"
+    );
+
+    // Default: the largest face only; --top caps the list; a high threshold filters it.
+    let (_, lines) = find_json(
+        &cache_home,
+        &[
+            "--gallery",
+            g,
+            "--threshold",
+            "-1",
+            "--top",
+            "2",
+            p(&couple),
+        ],
+    );
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["matches"].as_array().expect("matches").len(), 2);
+    let (_, lines) = find_json(
+        &cache_home,
+        &["--gallery", g, "--threshold", "0.99", p(&couple)],
+    );
+    assert_eq!(lines[0]["matches"].as_array().expect("matches").len(), 1);
+
+    // A probe that cannot be read is one error line; the others are still searched.
+    let missing = tmp.path().join("missing.jpg");
+    let (out, lines) = find_json(&cache_home, &["--gallery", g, p(&missing), p(&couple)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["probe"], p(&missing));
+    assert!(lines[0]["error"].as_str().is_some_and(|e| !e.is_empty()));
+    assert!(lines[1]["matches"].is_array());
+}
+
+/// Every file under `dir` with its bytes, except export markers.
+fn tree(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(tree(&path));
+        } else if !path.ends_with(".facesorter-export") {
+            out.insert(path.clone(), std::fs::read(&path).expect("read"));
+        }
+    }
+    out
+}
+
+#[test]
+fn a_probe_folder_exports_pairs_and_unmatched_faces_and_overwrites_nothing() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let gallery = tmp.path().join("gallery");
+    copy_deepface(&gallery, &["couple.jpg", "img1.jpg", "img2.jpg"]);
+    let probes = tmp.path().join("probes");
+    std::fs::create_dir_all(&probes).expect("mkdir");
+    std::fs::copy(gallery.join("couple.jpg"), probes.join("couple.jpg")).expect("copy");
+    // A photo that is not in the gallery: nobody matches it at 0.99.
+    std::fs::copy(
+        shared("faces/deepface/img9.jpg"),
+        probes.join("stranger.jpg"),
+    )
+    .expect("copy");
+    let cache_home = tmp.path().join("cache");
+    let export = tmp.path().join("export");
+    let args = [
+        "--gallery",
+        p(&gallery),
+        "--threshold",
+        "0.99",
+        "--export",
+        p(&export),
+        p(&probes),
+    ];
+
+    let (out, lines) = find_json(&cache_home, &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        lines.len(),
+        3,
+        "two faces in couple.jpg, one in stranger.jpg"
+    );
+    let matched: Vec<usize> = lines
+        .iter()
+        .map(|l| l["matches"].as_array().expect("matches").len())
+        .collect();
+    assert_eq!(
+        matched.iter().filter(|&&n| n == 1).count(),
+        2,
+        "{matched:?}"
+    );
+    assert_eq!(
+        matched.iter().filter(|&&n| n == 0).count(),
+        1,
+        "{matched:?}"
+    );
+
+    let first = tree(&export);
+    let names: Vec<String> = first
+        .keys()
+        .map(|k| {
+            k.strip_prefix(&export)
+                .expect("under export")
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    for face in ["couple_face1", "couple_face2"] {
+        for file in ["matches.csv", "matches.json"] {
+            assert!(names.contains(&format!("{face}/{file}")), "{names:?}");
+        }
+        let pairs = names
+            .iter()
+            .filter(|n| n.starts_with(&format!("{face}/001_score-")) && n.ends_with(".jpg"))
+            .count();
+        assert_eq!(pairs, 1, "{names:?}");
+    }
+    assert!(
+        names.contains(&"unmatched/stranger_face1.jpg".to_string()),
+        "{names:?}"
+    );
+    let crop = image::open(export.join("unmatched/stranger_face1.jpg")).expect("crop decodes");
+    assert!(crop.width() > 20 && crop.height() > 20);
+
+    // The same export again: every earlier file byte-identical, new ones beside them.
+    let (out, _) = find_json(&cache_home, &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let second = tree(&export);
+    for (path, bytes) in &first {
+        assert_eq!(second.get(path), Some(bytes), "{} changed", path.display());
+    }
+    assert_eq!(second.len(), 2 * first.len());
+    assert!(export.join("unmatched/stranger_face1 (2).jpg").is_file());
+    // The originals are untouched.
+    assert_eq!(
+        std::fs::read(probes.join("couple.jpg")).expect("read"),
+        std::fs::read(shared("faces/deepface/couple.jpg")).expect("read")
+    );
+}
+
+#[test]
+fn a_killed_index_run_resumes_without_losing_or_duplicating_photos() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let gallery = tmp.path().join("gallery");
+    let names = every_deepface_photo();
+    let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    copy_deepface(&gallery, &name_refs);
+    let cache_home = tmp.path().join("cache");
+
+    let mut child = album_command(&cache_home, &["index", "--json", p(&gallery)])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn facesorter index");
+    // Killed as soon as the first checkpoint is on disk, in the middle of the run.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(600);
+    let killed_mid_run = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            panic!("index ended before its first checkpoint was seen: {status}");
+        }
+        if !cache_files(&cache_home).is_empty() {
+            child.kill().expect("SIGKILL");
+            break true;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no checkpoint written"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    assert!(killed_mid_run);
+    child.wait().expect("reap");
+
+    let (out, resumed) = index_json(&cache_home, &gallery);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let total = names.len() as u64;
+    assert_eq!(count(&resumed, "photos"), total);
+    assert_eq!(count(&resumed, "failed"), 0);
+    let (kept, added) = (count(&resumed, "unchanged"), count(&resumed, "added"));
+    assert_eq!(kept + added, total, "{resumed}");
+    assert!(kept > 0, "the checkpoint was kept: {resumed}");
+    assert!(added > 0, "the kill came before the end: {resumed}");
+
+    // Nothing duplicated: the same faces as a run that was never interrupted.
+    let fresh_cache = tmp.path().join("fresh-cache");
+    let (_, fresh) = index_json(&fresh_cache, &gallery);
+    assert_eq!(count(&fresh, "faces"), count(&resumed, "faces"));
+    let (_, lines) = find_json(
+        &cache_home,
+        &[
+            "--gallery",
+            p(&gallery),
+            "--face",
+            "all",
+            "--threshold",
+            "0.99",
+            p(&gallery.join("couple.jpg")),
+        ],
+    );
+    for line in &lines {
+        assert_eq!(
+            line["matches"].as_array().expect("matches").len(),
+            1,
+            "each face is in the gallery once: {line}"
+        );
+    }
+}

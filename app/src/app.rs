@@ -16,6 +16,8 @@ pub struct FaceSorterApp {
     pub state: AppState,
     ephemeral: bool,
     applied_dark: Option<bool>,
+    /// Images pasted so far, to name them.
+    pasted: usize,
 }
 
 impl FaceSorterApp {
@@ -32,24 +34,35 @@ impl FaceSorterApp {
             state: AppState::new(&cc.egui_ctx, persisted, launch),
             ephemeral,
             applied_dark: None,
+            pasted: 0,
         }
     }
 
-    /// Files and folders dropped on the window, and paths pasted outside a text field.
+    /// Files and folders dropped on the window, paths pasted outside a text field, and
+    /// images pasted from the clipboard.
     fn take_input(&mut self, ctx: &egui::Context) -> Vec<Command> {
         let mut commands = Vec::new();
-        let (dropped, pasted) = ctx.input(|i| {
-            let pasted: Vec<String> = i
-                .events
-                .iter()
-                .filter_map(|e| match e {
-                    egui::Event::Paste(text) => Some(text.clone()),
-                    _ => None,
-                })
-                .collect();
-            (i.raw.dropped_files.clone(), pasted)
+        let (dropped, pasted, pasted_images) = ctx.input(|i| {
+            let mut pasted = Vec::new();
+            let mut images = Vec::new();
+            for e in &i.events {
+                match e {
+                    egui::Event::Paste(text) => pasted.push(text.clone()),
+                    egui::Event::PasteImage(image) => images.push(std::sync::Arc::clone(image)),
+                    _ => {}
+                }
+            }
+            (i.raw.dropped_files.clone(), pasted, images)
         });
         let typing = ctx.egui_wants_keyboard_input();
+        // Ctrl+V with an image on the clipboard (a screenshot, "Copy image" in a browser).
+        for image in pasted_images {
+            self.pasted += 1;
+            commands.push(Command::AddProbe(ProbeSource::Pasted {
+                name: format!("pasted image {}", self.pasted),
+                image,
+            }));
+        }
         // Ctrl+, opens the settings, as in most desktop apps.
         if ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::Comma)) {
             commands.push(Command::ShowSettings(true));

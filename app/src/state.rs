@@ -680,7 +680,7 @@ impl AppState {
             .collect();
         let probe_path = match &probe.analyzed.source {
             ProbeSource::File(p) => p.clone(),
-            ProbeSource::Bytes { name, .. } => PathBuf::from(name),
+            ProbeSource::Pasted { name, .. } => PathBuf::from(name),
         };
         let request = ExportRequest {
             dir: dir.clone(),
@@ -744,17 +744,7 @@ fn probe_with_textures(ctx: &egui::Context, analyzed: AnalyzedProbe) -> Probe {
         })
         .collect();
     // Default: the largest face, the one the user most likely means.
-    let chosen = analyzed
-        .faces
-        .iter()
-        .enumerate()
-        .max_by(|a, b| {
-            a.1.detection
-                .face_box
-                .area()
-                .total_cmp(&b.1.detection.face_box.area())
-        })
-        .map_or(0, |(i, _)| i);
+    let chosen = facesorter_core::engine::largest_face(&analyzed.faces).unwrap_or(0);
     Probe {
         analyzed,
         chosen,

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
-use facesorter_core::engine::FaceEngine;
+use facesorter_core::engine::{largest_face, FaceEngine};
 use facesorter_core::models::ModelLocator;
 use facesorter_core::search::{Query, RankedMatches};
 
@@ -65,15 +65,7 @@ fn index_probe_threshold_export() {
     let engine = FaceEngine::open(common::engine_options(), &locator).expect("engine");
     let photo = engine.load_photo(&probe).expect("probe photo");
     let faces = engine.analyze(&photo.image).expect("probe faces");
-    let largest = faces
-        .iter()
-        .max_by(|a, b| {
-            a.detection
-                .face_box
-                .area()
-                .total_cmp(&b.detection.face_box.area())
-        })
-        .expect("a face in the probe");
+    let largest = &faces[largest_face(&faces).expect("a face in the probe")];
     let ranked = RankedMatches::compute(&Query::single(&largest.embedding), &album).expect("rank");
     assert_eq!(h.state().state.threshold, engine.default_threshold());
 
@@ -184,4 +176,37 @@ fn cancel_indexing_keeps_what_was_done() {
         "kept {photos} of {total} photos"
     );
     h.get_by_label_contains("Indexing was cancelled");
+}
+
+#[test]
+fn a_pasted_image_becomes_a_probe_with_every_face() {
+    let mut h = harness(launch(None, &[]));
+    wait_for(&mut h, "the engine", Duration::from_secs(120), |app| {
+        app.state.engine().is_some()
+    });
+    // What egui-winit delivers for Ctrl+V with an image on the clipboard.
+    let photo = facesorter_core::photo::load_photo(
+        &shared("faces/deepface/couple.jpg"),
+        &facesorter_core::photo::PhotoLimits::default(),
+    )
+    .expect("couple.jpg")
+    .image;
+    let size = [photo.width() as usize, photo.height() as usize];
+    let pasted = egui::ColorImage::from_rgb(size, photo.as_raw());
+    h.event(egui::Event::PasteImage(std::sync::Arc::new(pasted)));
+    wait_for(
+        &mut h,
+        "the pasted probe",
+        Duration::from_secs(120),
+        |app| !app.state.probes.is_empty() || app.state.probe_message.is_some(),
+    );
+    let state = &h.state().state;
+    assert_eq!(state.probe_message, None);
+    let probe = &state.probes[0];
+    assert_eq!(probe.analyzed.faces.len(), 2, "couple.jpg has two faces");
+    assert_eq!(probe.analyzed.image.dimensions(), (2280, 1588));
+    // The largest face is chosen by default.
+    let [a, b] = [0, 1].map(|i| probe.analyzed.faces[i].detection.face_box.area());
+    assert_eq!(probe.chosen, usize::from(b > a));
+    h.get_by_label_contains("pasted image 1");
 }

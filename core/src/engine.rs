@@ -117,6 +117,18 @@ pub struct Face {
     pub embedding: FaceEmbedding,
 }
 
+/// Index of the face with the largest box: the one a user most likely means.
+pub fn largest_face(faces: &[Face]) -> Option<usize> {
+    faces
+        .iter()
+        .enumerate()
+        .max_by(|a, b| {
+            let area = |f: &Face| f.detection.face_box.area();
+            area(a.1).total_cmp(&area(b.1))
+        })
+        .map(|(i, _)| i)
+}
+
 /// The detection half of the engine: runtime, detector and photo loading. Enough for
 /// `facesorter detect`, without loading a recognizer.
 #[derive(Debug)]

@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use common::face_engine::{open, shared_engine};
 use common::{copy_photos, shared};
 use facesorter_core::detect::DetectorParams;
-use facesorter_core::engine::{EngineOptions, FaceEngine};
+use facesorter_core::engine::{largest_face, EngineOptions, FaceEngine};
 use facesorter_core::gallery::{Album, CacheLoad, GalleryCache};
 use facesorter_core::index::{
     index_gallery, IndexEvent, IndexJob, IndexOptions, IndexOutcome, IndexPhase,
@@ -117,14 +117,8 @@ fn deepface_is_indexed_whole_and_every_photo_finds_itself_first() {
         let path = gallery.join(&photo.rel_path);
         let image = engine.load_photo(&path).expect("load").image;
         let faces = engine.analyze(&image).expect("analyze");
-        let probe = faces
-            .iter()
-            .max_by(|a, b| {
-                a.detection
-                    .face_box
-                    .area()
-                    .total_cmp(&b.detection.face_box.area())
-            })
+        let probe = largest_face(&faces)
+            .map(|i| &faces[i])
             .unwrap_or_else(|| panic!("{} has no face", photo.rel_path));
         let ranked = RankedMatches::compute(&Query::single(&probe.embedding), album).expect("rank");
         let best = ranked.view(album, 0).expect("a match");

@@ -267,8 +267,9 @@ pub struct FindArgs {
     /// Probe photos, or folders of them (every face of every photo is searched).
     #[arg(required = true, value_name = "PROBE")]
     pub probes: Vec<PathBuf>,
-    /// Minimum similarity (default: the recognizer's threshold from the manifest).
-    #[arg(long)]
+    /// Minimum similarity (default: the recognizer's threshold from the manifest); a
+    /// cosine, so negative values are allowed (-1 keeps every face).
+    #[arg(long, allow_negative_numbers = true)]
     pub threshold: Option<f32>,
     /// At most this many matches per probe face.
     #[arg(long)]

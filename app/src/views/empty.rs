@@ -31,7 +31,7 @@ pub fn draw(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
         }
     });
     step(ui, 2, probe_done, "Add a photo of the person", |ui| {
-        ui.label("Drop a photo on this window or use “Add probe photo…”. Click a face to choose it; add more photos of the same person to sharpen the search.");
+        ui.label("Drop a photo on this window, paste an image (Ctrl+V) or use “Add probe photo…”. Click a face to choose it; add more photos of the same person to sharpen the search.");
         if state.probes_loading() > 0 {
             ui.horizontal(|ui| {
                 ui.spinner();
