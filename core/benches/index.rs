@@ -4,7 +4,8 @@
 //!
 //! `cargo bench -p facesorter-core --bench index`
 //! Environment: `BENCH_RECOGNIZER=path.onnx` (default: the synthetic IR-18),
-//! `BENCH_PROVIDERS=cpu/fp32,openvino/fp32,openvino/bf16` (the default list).
+//! `BENCH_PROVIDERS=cpu/fp32,openvino/fp32,openvino/bf16` (the default list),
+//! `BENCH_MIN_FACE=px` (the detector's smallest face; default 20).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
@@ -35,11 +36,17 @@ fn mib(v: Option<f64>) -> String {
 
 fn open_engine(provider: ProviderRequest, recognizer: &Path) -> Option<FaceEngine> {
     let locator = ModelLocator::new(Manifest::builtin().ok()?, vec![shared().join("models")]);
-    let options = EngineOptions {
+    let mut options = EngineOptions {
         provider,
         recognizer: Some(ModelSpec::Path(recognizer.to_path_buf())),
         ..EngineOptions::default()
     };
+    if let Some(px) = std::env::var("BENCH_MIN_FACE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        options.detector_params.min_face_px = px;
+    }
     match FaceEngine::open(options, &locator) {
         Ok(engine) => Some(engine),
         Err(e) => {
@@ -88,9 +95,10 @@ fn main() {
     );
     let deepface = shared().join("faces/deepface");
     println!(
-        "recognizer {}, {} rayon threads",
+        "recognizer {}, {} rayon threads, smallest face {} px",
         recognizer.display(),
-        rayon::current_num_threads()
+        rayon::current_num_threads(),
+        std::env::var("BENCH_MIN_FACE").unwrap_or_else(|_| "20".into())
     );
     println!("peak memory before indexing: {}", mib(peak_rss_mib()));
 
