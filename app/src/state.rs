@@ -139,11 +139,9 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(ctx: &egui::Context, persisted: Persisted, launch: Launch) -> Self {
-        let mut persisted = persisted;
-        if let Some(options) = launch.engine {
-            persisted.engine = options;
-        }
-        let options = persisted.engine.clone();
+        // Engine flags on the command line are for this run only: the saved settings
+        // change only through the Settings screen.
+        let options = launch.engine.unwrap_or_else(|| persisted.engine.clone());
         let mut state = Self {
             engine: EngineStatus::Starting,
             engine_job: Some(jobs::engine::spawn(ctx, options.clone())),
