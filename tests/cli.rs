@@ -152,7 +152,15 @@ fn cosine(a: &Value, b: &Value) -> f64 {
 #[test]
 fn embed_aligned_crop_reproduces_the_golden_embedding() {
     let crop = shared("parity/crops/img1.jpeg.face0.png");
-    let out = facesorter(&["embed", "--aligned", "--json", p(&crop)]);
+    // Parity is an fp32 property: on AMX/AVX512-BF16 CPUs the default precision is bf16.
+    let out = facesorter(&[
+        "embed",
+        "--precision",
+        "fp32",
+        "--aligned",
+        "--json",
+        p(&crop),
+    ]);
     assert!(
         out.status.success(),
         "{}",
@@ -189,6 +197,8 @@ fn embed_with_given_landmarks_and_reference_alignment_matches_golden() {
     let img = shared("faces/adaface_demo/img2.jpeg");
     let out = facesorter(&[
         "embed",
+        "--precision",
+        "fp32",
         "--json",
         "--align",
         "reference",

@@ -685,7 +685,7 @@ impl AppState {
             probe: ProbeInfo {
                 path: probe_path,
                 face_box: probe_face.detection.face_box,
-                image: Some((*probe.analyzed.image).clone()),
+                image: Some(Arc::clone(&probe.analyzed.image)),
             },
             matches,
             threshold: self.threshold,

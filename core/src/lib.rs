@@ -7,6 +7,7 @@ pub mod detect;
 pub mod embed;
 pub mod engine;
 pub mod export;
+pub mod fault;
 pub mod gallery;
 pub mod geometry;
 pub mod index;

@@ -7,7 +7,7 @@ use common::engine::{runtime, synthetic_recognizer};
 use common::parity::{find_photo, golden_crop, golden_embedding, load_rgb, parity_faces};
 use facesorter_core::align::{align_face, AlignMethod};
 use facesorter_core::embed::{dot, FaceEmbedding};
-use facesorter_core::runtime::{ExecutionProviderKind, Precision};
+use facesorter_core::runtime::{CpuFeatures, ExecutionProviderKind, Precision};
 
 fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len());
@@ -91,6 +91,21 @@ fn bf16_stays_within_cosine_0999_of_fp32() {
         .collect();
     let a = fp32.embed(&crops).expect("fp32");
     let b = bf16.embed(&crops).expect("bf16");
+    // Without native bf16 OpenVINO runs the bf16 request in fp32: say so rather than pass
+    // as if bf16 had been checked. With it, bf16 must really have run (outputs differ).
+    let identical = a.iter().zip(&b).all(|(x, y)| x.unit == y.unit);
+    if CpuFeatures::detect().has_fast_bf16() {
+        assert!(
+            !identical,
+            "this CPU has native bf16, yet the bf16 request gave fp32's exact outputs"
+        );
+        eprintln!("bf16 vs fp32: compared real bf16 (native bf16 on this CPU) with fp32");
+    } else {
+        eprintln!(
+            "bf16 vs fp32: this CPU has no native bf16 (no AMX/AVX512-BF16), so OpenVINO ran \
+             the bf16 request in fp32: only fp32 was compared with fp32 here"
+        );
+    }
     for ((f, x), y) in faces.iter().zip(&a).zip(&b) {
         let cos = x.cosine(y);
         assert!(

@@ -514,7 +514,7 @@ fn paths_with_commas_and_quotes_round_trip_through_the_csv() {
     req.probe = ProbeInfo {
         path: probe_path.clone(),
         face_box: fb(90.0, 49.0, 154.0, 138.0),
-        image: Some(probe_image),
+        image: Some(std::sync::Arc::new(probe_image)),
     };
     req.model = "model, \"v2\"".into();
     let summary = run(&req);

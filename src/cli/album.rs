@@ -290,7 +290,7 @@ fn export(
         probe: ProbeInfo {
             path: search.photo.clone(),
             face_box: search.face.detection.face_box,
-            image: Some(search.photo_data.image.clone()),
+            image: Some(Arc::new(search.photo_data.image.clone())),
         },
         matches: matches
             .iter()

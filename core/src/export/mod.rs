@@ -16,6 +16,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use fast_image_resize::Resizer;
@@ -55,8 +56,8 @@ pub struct ProbeInfo {
     pub path: PathBuf,
     pub face_box: FaceBox,
     /// The probe photo already loaded (displayed orientation), so it is not decoded again;
-    /// `None` loads it from `path`.
-    pub image: Option<RgbImage>,
+    /// `None` loads it from `path`. Shared: a probe's photo is never copied to export it.
+    pub image: Option<Arc<RgbImage>>,
 }
 
 /// One match to export.
@@ -289,7 +290,7 @@ pub fn export_matches(
     let limits = PhotoLimits::default();
     let mut resizer = Resizer::new();
     let probe_image: Option<Cow<'_, RgbImage>> = match &req.probe.image {
-        Some(image) => Some(Cow::Borrowed(image)),
+        Some(image) => Some(Cow::Borrowed(image.as_ref())),
         None => match load_photo(&req.probe.path, &limits) {
             Ok(photo) => Some(Cow::Owned(photo.image)),
             Err(e) => {

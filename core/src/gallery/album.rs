@@ -52,6 +52,13 @@ pub struct PhotoRecord {
     pub face_count: u32,
 }
 
+impl PhotoRecord {
+    /// The photo's absolute path, given the gallery folder it was indexed under.
+    pub fn path_in(&self, root: &std::path::Path) -> std::path::PathBuf {
+        root.join(&self.rel_path)
+    }
+}
+
 /// One face of a gallery photo; its embedding is row `index` of the album's matrix.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct FaceRecord {
@@ -81,6 +88,32 @@ impl Album {
             dim,
             ..Self::default()
         }
+    }
+
+    /// Floats per embedding row.
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
+    /// Every photo, in album order.
+    pub fn photos(&self) -> &[PhotoRecord] {
+        &self.photos
+    }
+
+    /// Every face, in album order (each photo's faces together).
+    pub fn faces(&self) -> &[FaceRecord] {
+        &self.faces
+    }
+
+    /// The unit embeddings, row-major, `dim` floats per face.
+    pub fn embeddings(&self) -> &[f32] {
+        &self.embeddings
+    }
+
+    /// Face `face` and its photo; `None` past the end.
+    pub fn face_and_photo(&self, face: usize) -> Option<(&FaceRecord, &PhotoRecord)> {
+        let record = self.faces.get(face)?;
+        Some((record, self.photos.get(record.photo as usize)?))
     }
 
     pub fn face_count(&self) -> usize {

@@ -3,12 +3,16 @@
 //! All similarities are computed once per query, then sorted; moving the threshold slider
 //! afterwards is a binary search on the sorted list, never a new pass over the matrix.
 
+mod session;
+
 use std::ops::RangeInclusive;
 
 use rayon::prelude::*;
 
 use crate::embed::FaceEmbedding;
 use crate::gallery::{Album, FaceRecord, PhotoRecord};
+
+pub use session::{ProbeFace, Session, SessionMatch, ShownCounts, Threshold, ThresholdError};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SearchError {
