@@ -2,6 +2,7 @@
 
 mod album;
 mod args;
+mod interrupt;
 mod models;
 mod output;
 mod recognize;
@@ -9,6 +10,7 @@ mod recognize;
 use std::process::ExitCode;
 
 pub use args::Cli;
+pub use output::terminal_safe;
 use args::Command;
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
