@@ -607,7 +607,11 @@ fn find_json_gives_each_probe_face_its_matches_sorted_by_score() {
     );
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(lines.is_empty());
-    assert!(stderr(&out).contains("NaN is not a threshold"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("NaN is not a threshold"),
+        "{}",
+        stderr(&out)
+    );
 
     // A probe that cannot be read is one error line; the others are still searched.
     let missing = tmp.path().join("missing.jpg");
@@ -844,7 +848,14 @@ fn find_same_person_searches_once_with_every_probe_face() {
     copy_bbt(&gallery, &["amy", "howard", "penny"]);
     let cache_home = tmp.path().join("cache");
     let (a, b) = (gallery.join("amy/amy1.png"), gallery.join("amy/amy2.png"));
-    let common = ["find", "--json", "--gallery", p(&gallery), "--threshold", "0.45"];
+    let common = [
+        "find",
+        "--json",
+        "--gallery",
+        p(&gallery),
+        "--threshold",
+        "0.45",
+    ];
 
     let mut args = common.to_vec();
     args.extend(["--same-person", p(&a), p(&b)]);
@@ -891,7 +902,11 @@ fn find_same_person_searches_once_with_every_probe_face() {
         assert_eq!(probes[0]["path"], p(probe));
         assert_eq!(probes[0]["box"], line["face"]["box"]);
         assert_eq!(probes[0]["norm"], line["face"]["norm"]);
-        assert_eq!(match_paths(line)[0], p(probe), "each photo finds itself first");
+        assert_eq!(
+            match_paths(line)[0],
+            p(probe),
+            "each photo finds itself first"
+        );
     }
 }
 
@@ -950,7 +965,11 @@ fn probes_with_the_same_file_name_export_into_their_own_folders() {
     for (folder, probe, found) in [(&first, &p1, "img1.jpg"), (&second, &p2, "img2.jpg")] {
         let rows = csv_rows(folder);
         assert_eq!(rows.len(), 1, "{}: {rows:?}", folder.display());
-        assert_eq!(rows[0][1], p(probe), "each folder holds its own probe's pairs");
+        assert_eq!(
+            rows[0][1],
+            p(probe),
+            "each folder holds its own probe's pairs"
+        );
         assert!(rows[0][2].ends_with(found), "{rows:?}");
         let pairs = file_names(folder)
             .into_iter()
@@ -1037,13 +1056,28 @@ fn control_characters_in_names_are_escaped_and_gallery_failures_are_warned_about
 
     let out = album(
         &cache_home,
-        &["find", "--gallery", p(&gallery), "--threshold", "0.99", p(&hostile)],
+        &[
+            "find",
+            "--gallery",
+            p(&gallery),
+            "--threshold",
+            "0.99",
+            p(&hostile),
+        ],
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(!raw(&out.stdout) && !raw(&out.stderr), "{stdout:?} {:?}", stderr(&out));
+    assert!(
+        !raw(&out.stdout) && !raw(&out.stderr),
+        "{stdout:?} {:?}",
+        stderr(&out)
+    );
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines.len(), 2, "the probe's line and its one match: {stdout:?}");
+    assert_eq!(
+        lines.len(),
+        2,
+        "the probe's line and its one match: {stdout:?}"
+    );
     assert!(lines.iter().all(|l| l.contains(escaped_name)), "{stdout:?}");
     // The broken gallery photo was not searched, and find says so.
     let err = stderr(&out);
@@ -1062,10 +1096,21 @@ fn control_characters_in_names_are_escaped_and_gallery_failures_are_warned_about
         assert!(out.status.success(), "{}", stderr(&out));
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(!raw(&out.stdout), "{command}: {stdout:?}");
-        assert!(stdout.lines().next().expect("a line").contains(escaped_name));
+        assert!(stdout
+            .lines()
+            .next()
+            .expect("a line")
+            .contains(escaped_name));
     }
-    let out = album(&cache_home, &["compare", p(&hostile), p(&gallery.join("couple.jpg"))]);
-    assert!(!raw(&out.stdout), "{:?}", String::from_utf8_lossy(&out.stdout));
+    let out = album(
+        &cache_home,
+        &["compare", p(&hostile), p(&gallery.join("couple.jpg"))],
+    );
+    assert!(
+        !raw(&out.stdout),
+        "{:?}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains(escaped_name));
     // JSON was always safe: it holds the name exactly.
     let (_, lines) = find_json(
@@ -1095,7 +1140,10 @@ fn ctrl_c_stops_index_promptly_and_keeps_the_finished_photos() {
         if let Some(status) = child.try_wait().expect("wait") {
             panic!("index ended before its first checkpoint was seen: {status}");
         }
-        assert!(std::time::Instant::now() < deadline, "no checkpoint written");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no checkpoint written"
+        );
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     let interrupted = std::time::Instant::now();

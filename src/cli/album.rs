@@ -159,7 +159,6 @@ fn print_summary_text(s: &IndexSummary) {
     );
 }
 
-
 pub fn find(engine_args: &EngineArgs, args: &FindArgs) -> anyhow::Result<ExitCode> {
     let engine = open_engine(engine_args)?;
     let cancel = interrupt::cancel_flag();
@@ -214,34 +213,46 @@ pub fn find(engine_args: &EngineArgs, args: &FindArgs) -> anyhow::Result<ExitCod
             (true, Some(first)) => dir.join(folders.claim(&first.label())),
             _ => dir.clone(),
         };
-        let Some(request) = session.export_request(&target, model.as_str(), false, args.top)
-        else {
-            continue;
-        };
-        match export_matches(&request, &mut |_, _| {}, &cancel) {
-            Ok(summary) => {
-                failures += summary.failed.len();
-                for (path, reason) in &summary.failed {
-                    eprintln!(
-                        "facesorter: export: {}: {}",
-                        shown_path(path),
-                        terminal_safe(reason)
-                    );
-                }
-                if summary.cancelled {
-                    return Ok(interrupt::stopped(&format!(
-                        "the pairs exported so far are kept (listed in {})",
-                        shown_path(&target.join("matches.csv"))
-                    )));
-                }
-            }
-            Err(e) => {
-                failures += 1;
-                eprintln!("facesorter: export: {}", terminal_safe(&e.to_string()));
-            }
+        let (failed, interrupted) = export_search(&session, &target, &model, args.top, &cancel);
+        failures += failed;
+        if interrupted {
+            return Ok(interrupt::stopped(&format!(
+                "the pairs exported so far are kept in {} (its matches.csv lists them)",
+                shown_path(&target)
+            )));
         }
     }
     Ok(exit_code(failures))
+}
+
+/// Exports the session's shown matches (at most `top`) into `target`. Returns how many
+/// items failed (each reported; the others are still written) and whether Ctrl-C stopped it.
+fn export_search(
+    session: &Session,
+    target: &Path,
+    model: &str,
+    top: Option<usize>,
+    cancel: &AtomicBool,
+) -> (usize, bool) {
+    let Some(request) = session.export_request(target, model, false, top) else {
+        return (0, false);
+    };
+    match export_matches(&request, &mut |_, _| {}, cancel) {
+        Ok(summary) => {
+            for (path, reason) in &summary.failed {
+                eprintln!(
+                    "facesorter: export: {}: {}",
+                    shown_path(path),
+                    terminal_safe(reason)
+                );
+            }
+            (summary.failed.len(), summary.cancelled)
+        }
+        Err(e) => {
+            eprintln!("facesorter: export: {}", terminal_safe(&e.to_string()));
+            (1, false)
+        }
+    }
 }
 
 /// Gallery photos the indexer could not read are not searched: say so, briefly.
@@ -318,7 +329,11 @@ fn collect_probes(
     probes
 }
 
-fn probe_faces(engine: &FaceEngine, photo: &Path, choice: FaceChoice) -> anyhow::Result<Vec<Probe>> {
+fn probe_faces(
+    engine: &FaceEngine,
+    photo: &Path,
+    choice: FaceChoice,
+) -> anyhow::Result<Vec<Probe>> {
     let loaded = engine.load_photo(photo)?;
     let mut faces = engine.analyze(&loaded.image)?;
     let chosen: Vec<(usize, _)> = match choice {
@@ -436,7 +451,11 @@ fn report(path: &Path, reason: &str, json: bool) {
     if reason.contains(&path.display().to_string()) {
         eprintln!("facesorter: {}", terminal_safe(reason));
     } else {
-        eprintln!("facesorter: {}: {}", shown_path(path), terminal_safe(reason));
+        eprintln!(
+            "facesorter: {}: {}",
+            shown_path(path),
+            terminal_safe(reason)
+        );
     }
     if json {
         print_json(&ProbeErrorJson {

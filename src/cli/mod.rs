@@ -10,8 +10,8 @@ mod recognize;
 use std::process::ExitCode;
 
 pub use args::Cli;
-pub use output::terminal_safe;
 use args::Command;
+pub use output::terminal_safe;
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {

@@ -45,7 +45,11 @@ fn report_failure(path: &Path, err: &anyhow::Error, json: bool, verbose: bool) {
     if message.contains(&path.display().to_string()) {
         eprintln!("facesorter: {}", terminal_safe(&message));
     } else {
-        eprintln!("facesorter: {}: {}", shown_path(path), terminal_safe(&message));
+        eprintln!(
+            "facesorter: {}: {}",
+            shown_path(path),
+            terminal_safe(&message)
+        );
     }
     if json {
         print_json(&ImageErrorJson {

@@ -250,13 +250,21 @@ mod tests {
         let mut names = FolderNames::new();
         assert_eq!(names.claim("me_face1"), "me_face1");
         assert_eq!(names.claim("me_face1"), "me_face1 (2)");
-        assert_eq!(names.claim("ME_face1"), "ME_face1 (3)", "case-insensitive file systems");
+        assert_eq!(
+            names.claim("ME_face1"),
+            "ME_face1 (3)",
+            "case-insensitive file systems"
+        );
         assert_eq!(names.claim("a/b"), "a_b");
         assert_eq!(names.claim("v1.2"), "v1.2", "a dot is not an extension");
         assert_eq!(names.claim(""), "photo");
         let long = names.claim(&"漢".repeat(90));
         assert!(long.len() <= MAX_NAME_BYTES);
-        assert_eq!(names.claim(&"漢".repeat(95)), format!("{long} (2)"), "same after the cut");
+        assert_eq!(
+            names.claim(&"漢".repeat(95)),
+            format!("{long} (2)"),
+            "same after the cut"
+        );
     }
 
     #[test]
