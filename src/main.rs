@@ -12,9 +12,10 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             // The whole chain, one cause per line: the edge is where context is shown.
-            eprintln!("facesorter: {err}");
+            // Causes name files, so control characters in them are escaped.
+            eprintln!("facesorter: {}", cli::terminal_safe(&err.to_string()));
             for cause in err.chain().skip(1) {
-                eprintln!("  caused by: {cause}");
+                eprintln!("  caused by: {}", cli::terminal_safe(&cause.to_string()));
             }
             ExitCode::from(2)
         }

@@ -549,6 +549,11 @@ fn find_json_gives_each_probe_face_its_matches_sorted_by_score() {
         assert_eq!(line["probe"], p(&couple));
         assert!(line["face"]["norm"].as_f64().expect("norm") > 0.0);
         assert_eq!(line["face"]["box"].as_array().expect("box").len(), 4);
+        // One search per face: `probes` lists just that face.
+        let probes = line["probes"].as_array().expect("probes");
+        assert_eq!(probes.len(), 1, "{line}");
+        assert_eq!(probes[0]["path"], p(&couple));
+        assert_eq!(probes[0]["box"], line["face"]["box"]);
         let matches = line["matches"].as_array().expect("matches");
         assert_eq!(matches.len(), 5, "threshold -1 keeps every gallery face");
         let scores: Vec<f64> = matches
@@ -587,6 +592,26 @@ fn find_json_gives_each_probe_face_its_matches_sorted_by_score() {
         &["--gallery", g, "--threshold", "0.99", p(&couple)],
     );
     assert_eq!(lines[0]["matches"].as_array().expect("matches").len(), 1);
+
+    // `-inf` as a word of its own parses like `--threshold=-inf` and keeps every face.
+    let (out, lines) = find_json(
+        &cache_home,
+        &["--gallery", g, "--threshold", "-inf", p(&couple)],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(lines[0]["matches"].as_array().expect("matches").len(), 5);
+    // NaN would silently match nothing: refused before anything runs.
+    let (out, lines) = find_json(
+        &cache_home,
+        &["--gallery", g, "--threshold", "nan", p(&couple)],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(lines.is_empty());
+    assert!(
+        stderr(&out).contains("NaN is not a threshold"),
+        "{}",
+        stderr(&out)
+    );
 
     // A probe that cannot be read is one error line; the others are still searched.
     let missing = tmp.path().join("missing.jpg");
@@ -769,4 +794,387 @@ fn a_killed_index_run_resumes_without_losing_or_duplicating_photos() {
             "each face is in the gallery once: {line}"
         );
     }
+}
+
+// ---- find: one person from several photos, threshold parsing, exports, hostile names ----
+
+/// `facesorter` with the real recognizer (FaceNet, CASIA-WebFace) for claims about people.
+fn real_album(cache_home: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_facesorter"))
+        .env("FACESORTER_MODELS", shared("models"))
+        .env_remove("FACESORTER_CACHE_DIR")
+        .env("XDG_CACHE_HOME", cache_home)
+        .arg("--model")
+        .arg(shared("models/facenet_casia_112.onnx"))
+        .args(["--color-order", "rgb", "--mean", "0", "--std", "1"])
+        .args(args)
+        .output()
+        .expect("run facesorter")
+}
+
+/// Copies the five crops of each of `people` from `faces/bbt` into `dest/<name>/`.
+fn copy_bbt(dest: &Path, people: &[&str]) {
+    for person in people {
+        let from = shared("faces/bbt").join(person);
+        std::fs::create_dir_all(dest.join(person)).expect("mkdir");
+        for entry in std::fs::read_dir(&from).expect("read bbt").flatten() {
+            std::fs::copy(entry.path(), dest.join(person).join(entry.file_name())).expect("copy");
+        }
+    }
+}
+
+fn match_paths(line: &Value) -> Vec<String> {
+    line["matches"]
+        .as_array()
+        .expect("matches")
+        .iter()
+        .map(|m| m["path"].as_str().expect("path").to_string())
+        .collect()
+}
+
+fn scores(line: &Value) -> Vec<f64> {
+    line["matches"]
+        .as_array()
+        .expect("matches")
+        .iter()
+        .map(|m| m["score"].as_f64().expect("score"))
+        .collect()
+}
+
+#[test]
+fn find_same_person_searches_once_with_every_probe_face() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let gallery = tmp.path().join("gallery");
+    copy_bbt(&gallery, &["amy", "howard", "penny"]);
+    let cache_home = tmp.path().join("cache");
+    let (a, b) = (gallery.join("amy/amy1.png"), gallery.join("amy/amy2.png"));
+    let common = [
+        "find",
+        "--json",
+        "--gallery",
+        p(&gallery),
+        "--threshold",
+        "0.45",
+    ];
+
+    let mut args = common.to_vec();
+    args.extend(["--same-person", p(&a), p(&b)]);
+    let out = real_album(&cache_home, &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 1, "one result for the one person");
+    let line = &lines[0];
+    let probes = line["probes"].as_array().expect("probes");
+    assert_eq!(probes.len(), 2, "{line}");
+    assert_eq!(probes[0]["path"], p(&a));
+    assert_eq!(probes[1]["path"], p(&b));
+    for probe in probes {
+        assert_eq!(probe["box"].as_array().expect("box").len(), 4);
+        assert!(probe["norm"].as_f64().expect("norm") > 0.0);
+    }
+    // `probe` and `face` stay those of the first photo.
+    assert_eq!(line["probe"], p(&a));
+    assert_eq!(line["face"]["box"], probes[0]["box"]);
+    assert_eq!(line["face"]["norm"], probes[0]["norm"]);
+    let found = match_paths(line);
+    let s = scores(line);
+    assert!(s.windows(2).all(|w| w[0] >= w[1]), "{s:?}");
+    assert!(s.iter().all(|&x| x >= 0.45), "{s:?}");
+    assert!(found.contains(&p(&a).to_string()), "{found:?}");
+    assert!(found.contains(&p(&b).to_string()), "{found:?}");
+    // With the real recognizer the combined query ranks all five photos of Amy above
+    // everyone else (Penny, who looks alike to this model, may follow above 0.45).
+    assert!(found.len() >= 5, "{found:?}");
+    assert!(found[..5].iter().all(|f| f.contains("/amy/")), "{found:?}");
+    assert!(found[5..].iter().all(|f| !f.contains("/amy/")), "{found:?}");
+
+    // Default: one search per probe face, each listing only its own face in `probes`.
+    let mut args = common.to_vec();
+    args.extend([p(&a), p(&b)]);
+    let out = real_album(&cache_home, &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 2);
+    for (line, probe) in lines.iter().zip([&a, &b]) {
+        assert_eq!(line["probe"], p(probe));
+        let probes = line["probes"].as_array().expect("probes");
+        assert_eq!(probes.len(), 1, "{line}");
+        assert_eq!(probes[0]["path"], p(probe));
+        assert_eq!(probes[0]["box"], line["face"]["box"]);
+        assert_eq!(probes[0]["norm"], line["face"]["norm"]);
+        assert_eq!(
+            match_paths(line)[0],
+            p(probe),
+            "each photo finds itself first"
+        );
+    }
+}
+
+/// The rows of an export folder's `matches.csv`, header excluded, as fields.
+fn csv_rows(dir: &Path) -> Vec<Vec<String>> {
+    std::fs::read_to_string(dir.join("matches.csv"))
+        .expect("matches.csv")
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect()
+}
+
+/// The files of `dir` (no folders, no export marker), by name.
+fn file_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .flatten()
+        .filter(|e| e.path().is_file() && !e.path().ends_with(".facesorter-export"))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn probes_with_the_same_file_name_export_into_their_own_folders() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let gallery = tmp.path().join("gallery");
+    copy_deepface(&gallery, &["couple.jpg", "img1.jpg", "img2.jpg"]);
+    // Two different photos, both named me.jpg, each with one face.
+    let (p1, p2) = (tmp.path().join("p1/me.jpg"), tmp.path().join("p2/me.jpg"));
+    for (probe, source) in [(&p1, "img1.jpg"), (&p2, "img2.jpg")] {
+        std::fs::create_dir_all(probe.parent().expect("parent")).expect("mkdir");
+        std::fs::copy(shared("faces/deepface").join(source), probe).expect("copy");
+    }
+    let cache_home = tmp.path().join("cache");
+    let export = tmp.path().join("export");
+    let (out, lines) = find_json(
+        &cache_home,
+        &[
+            "--gallery",
+            p(&gallery),
+            "--threshold",
+            "0.99",
+            "--export",
+            p(&export),
+            p(&p1),
+            p(&p2),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(lines.len(), 2);
+    let first = export.join("me_face1");
+    let second = export.join("me_face1 (2)");
+    for (folder, probe, found) in [(&first, &p1, "img1.jpg"), (&second, &p2, "img2.jpg")] {
+        let rows = csv_rows(folder);
+        assert_eq!(rows.len(), 1, "{}: {rows:?}", folder.display());
+        assert_eq!(
+            rows[0][1],
+            p(probe),
+            "each folder holds its own probe's pairs"
+        );
+        assert!(rows[0][2].ends_with(found), "{rows:?}");
+        let pairs = file_names(folder)
+            .into_iter()
+            .filter(|n| n.starts_with("001_score-") && n.ends_with(&format!("_{}", found)))
+            .count();
+        assert_eq!(pairs, 1, "{:?}", file_names(folder));
+    }
+}
+
+#[test]
+fn a_long_cjk_name_exports_its_pair_and_its_unmatched_crop() {
+    // 83 CJK characters: 249 bytes, so "001_score-1.000_<name>.jpg" is over 255 bytes unless
+    // it is cut by bytes.
+    let long = "漢".repeat(83);
+    let stranger = "字".repeat(83);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let gallery = tmp.path().join("gallery");
+    copy_deepface(&gallery, &["couple.jpg", "img2.jpg"]);
+    std::fs::copy(
+        shared("faces/deepface/img1.jpg"),
+        gallery.join(format!("{long}.jpg")),
+    )
+    .expect("copy");
+    let probes = tmp.path().join("probes");
+    std::fs::create_dir_all(&probes).expect("mkdir");
+    std::fs::copy(
+        shared("faces/deepface/img1.jpg"),
+        probes.join(format!("{long}.jpg")),
+    )
+    .expect("copy");
+    std::fs::copy(
+        shared("faces/deepface/img9.jpg"),
+        probes.join(format!("{stranger}.jpg")),
+    )
+    .expect("copy");
+    let cache_home = tmp.path().join("cache");
+    let export = tmp.path().join("export");
+    let (out, lines) = find_json(
+        &cache_home,
+        &[
+            "--gallery",
+            p(&gallery),
+            "--threshold",
+            "0.99",
+            "--export",
+            p(&export),
+            p(&probes),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(lines.len(), 2);
+    let folders: Vec<PathBuf> = std::fs::read_dir(&export)
+        .expect("export")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir() && !p.ends_with("unmatched"))
+        .collect();
+    assert_eq!(folders.len(), 1, "{folders:?}");
+    let folder_name = folders[0].file_name().expect("name").to_string_lossy();
+    assert!(folder_name.starts_with("漢漢漢"), "{folder_name}");
+    let pairs: Vec<String> = file_names(&folders[0])
+        .into_iter()
+        .filter(|n| n.starts_with("001_score-") && n.ends_with("漢.jpg"))
+        .collect();
+    assert_eq!(pairs.len(), 1, "{:?}", file_names(&folders[0]));
+    assert!(image::open(folders[0].join(&pairs[0])).is_ok());
+    let crops = file_names(&export.join("unmatched"));
+    assert_eq!(crops.len(), 1, "{crops:?}");
+    assert!(crops[0].starts_with("字字字") && crops[0].ends_with(".jpg"));
+}
+
+#[test]
+fn control_characters_in_names_are_escaped_and_gallery_failures_are_warned_about() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let gallery = tmp.path().join("gallery");
+    copy_deepface(&gallery, &["couple.jpg"]);
+    // A name that would retitle the terminal and split a line, and a photo that is broken.
+    let hostile = gallery.join("a\x1b]0;pwn\x07\nb.jpg");
+    std::fs::copy(shared("faces/deepface/img1.jpg"), &hostile).expect("copy");
+    std::fs::write(gallery.join("bad\x1b[2J.jpg"), b"\xff\xd8\xff not a jpeg").expect("write");
+    let cache_home = tmp.path().join("cache");
+    let raw = |bytes: &[u8]| bytes.iter().any(|&b| b == 0x1b || b == 0x07);
+    let escaped_name = "a\\x1b]0;pwn\\x07\\nb.jpg";
+
+    let out = album(
+        &cache_home,
+        &[
+            "find",
+            "--gallery",
+            p(&gallery),
+            "--threshold",
+            "0.99",
+            p(&hostile),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !raw(&out.stdout) && !raw(&out.stderr),
+        "{stdout:?} {:?}",
+        stderr(&out)
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines.len(),
+        2,
+        "the probe's line and its one match: {stdout:?}"
+    );
+    assert!(lines.iter().all(|l| l.contains(escaped_name)), "{stdout:?}");
+    // The broken gallery photo was not searched, and find says so.
+    let err = stderr(&out);
+    assert!(
+        err.lines()
+            .any(|l| l.contains("warning: not searched") && l.contains("bad\\x1b[2J.jpg")),
+        "{err}"
+    );
+
+    // The other commands' human-readable output too.
+    let out = album(&cache_home, &["index", p(&gallery)]);
+    assert!(!raw(&out.stdout) && !raw(&out.stderr), "{:?}", stderr(&out));
+    assert!(stderr(&out).contains("bad\\x1b[2J.jpg"), "{}", stderr(&out));
+    for command in ["detect", "embed"] {
+        let out = album(&cache_home, &[command, p(&hostile)]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(!raw(&out.stdout), "{command}: {stdout:?}");
+        assert!(stdout
+            .lines()
+            .next()
+            .expect("a line")
+            .contains(escaped_name));
+    }
+    let out = album(
+        &cache_home,
+        &["compare", p(&hostile), p(&gallery.join("couple.jpg"))],
+    );
+    assert!(
+        !raw(&out.stdout),
+        "{:?}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains(escaped_name));
+    // JSON was always safe: it holds the name exactly.
+    let (_, lines) = find_json(
+        &cache_home,
+        &["--gallery", p(&gallery), "--threshold", "0.99", p(&hostile)],
+    );
+    assert_eq!(lines[0]["probe"], p(&hostile));
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_index_promptly_and_keeps_the_finished_photos() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let gallery = tmp.path().join("gallery");
+    let names = every_deepface_photo();
+    let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    copy_deepface(&gallery, &name_refs);
+    let cache_home = tmp.path().join("cache");
+
+    let mut child = album_command(&cache_home, &["index", "--json", p(&gallery)])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn facesorter index");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(600);
+    while cache_files(&cache_home).is_empty() {
+        if let Some(status) = child.try_wait().expect("wait") {
+            panic!("index ended before its first checkpoint was seen: {status}");
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no checkpoint written"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let interrupted = std::time::Instant::now();
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(sent.success());
+    // Stopping takes at most the photos in flight; a loaded machine gets some slack.
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if interrupted.elapsed() > std::time::Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("index did not stop within 20 s of Ctrl-C");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let out = child.wait_with_output().expect("output");
+    assert_eq!(status.code(), Some(130), "{}", stderr(&out));
+    assert!(out.stdout.is_empty(), "no summary for a stopped run");
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(err.contains("interrupted") && err.contains("kept"), "{err}");
+
+    // The rerun embeds only what the interrupted run had not finished.
+    let (out, resumed) = index_json(&cache_home, &gallery);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (kept, added) = (count(&resumed, "unchanged"), count(&resumed, "added"));
+    assert_eq!(kept + added, names.len() as u64, "{resumed}");
+    assert!(kept > 0, "the finished photos were kept: {resumed}");
+    assert!(added > 0, "Ctrl-C came before the end: {resumed}");
 }

@@ -1,47 +1,72 @@
 //! `index` and `find`: the album commands. Both keep the gallery's cache current first
-//! (indexing what changed, with a progress bar on a terminal), then report.
+//! (indexing what changed, with a progress bar on a terminal), then report. `find` drives
+//! core's [`Session`] — the same search the window runs — once per probe face, or once for
+//! every probe face together with `--same-person`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use anyhow::Context;
-use facesorter_core::engine::{Face, FaceEngine};
-use facesorter_core::export::{
-    export_matches, save_face_crop, ExportMatch, ExportRequest, ProbeInfo,
-};
-use facesorter_core::gallery::{Album, GalleryCache};
+use facesorter_core::engine::{largest_face, FaceEngine};
+use facesorter_core::export::{export_matches, save_face_crop, FolderNames};
+use facesorter_core::gallery::GalleryCache;
 use facesorter_core::index::{
     find_photos, index_gallery, IndexEvent, IndexOptions, IndexOutcome, IndexSummary,
 };
-use facesorter_core::photo::Photo;
-use facesorter_core::search::{Query, RankedMatches};
+use facesorter_core::search::{ProbeFace, Session, SessionMatch, Threshold};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
 use super::args::{EngineArgs, FaceChoice, FindArgs, IndexArgs};
 use super::exit_code;
-use super::output::{box_text, display_path, print_json};
+use super::interrupt;
+use super::output::{box_text, display_path, print_json, shown_path, terminal_safe};
 use super::recognize::open_engine;
 
 pub fn index(engine_args: &EngineArgs, args: &IndexArgs) -> anyhow::Result<ExitCode> {
     let engine = open_engine(engine_args)?;
-    let outcome = index_with_progress(&engine, &args.gallery)?;
+    let cancel = interrupt::cancel_flag();
+    let (outcome, cached) = index_with_progress(&engine, &args.gallery, &cancel)?;
     let s = &outcome.summary;
+    if s.cancelled {
+        return Ok(interrupt::stopped(&kept_after_cancel(s, cached)));
+    }
     if args.json {
         print_json(&IndexJson::from(s));
     } else {
         print_summary_text(s);
     }
     for f in &s.failures {
-        eprintln!("facesorter: {}: {}", f.path.display(), f.reason);
+        eprintln!(
+            "facesorter: {}: {}",
+            shown_path(&f.path),
+            terminal_safe(&f.reason)
+        );
     }
     Ok(exit_code(s.failed))
 }
 
-/// Runs the indexer on the gallery's cache, drawing a progress bar on a terminal.
-fn index_with_progress(engine: &FaceEngine, gallery: &Path) -> anyhow::Result<IndexOutcome> {
+/// What an interrupted indexing run leaves behind, for its one-line message.
+fn kept_after_cancel(s: &IndexSummary, cached: bool) -> String {
+    if cached {
+        format!(
+            "{} photos indexed so far are kept in the cache; the next run does the rest",
+            s.photos
+        )
+    } else {
+        "nothing was kept (no cache folder)".into()
+    }
+}
+
+/// Runs the indexer on the gallery's cache, drawing a progress bar on a terminal; `cancel`
+/// (Ctrl-C) stops it with the finished part saved. Also says whether there was a cache.
+fn index_with_progress(
+    engine: &FaceEngine,
+    gallery: &Path,
+    cancel: &AtomicBool,
+) -> anyhow::Result<(IndexOutcome, bool)> {
     let cache = GalleryCache::default_dir().map(GalleryCache::new);
     if cache.is_none() {
         eprintln!("facesorter: no cache folder on this system; indexing without a cache");
@@ -73,14 +98,14 @@ fn index_with_progress(engine: &FaceEngine, gallery: &Path) -> anyhow::Result<In
         cache.as_ref(),
         &IndexOptions::default(),
         &on_event,
-        &AtomicBool::new(false),
+        cancel,
     );
     bar.finish_and_clear();
-    let outcome = outcome.with_context(|| format!("indexing {}", gallery.display()))?;
+    let outcome = outcome.with_context(|| format!("indexing {}", shown_path(gallery)))?;
     if let Some(notice) = &outcome.summary.cache_notice {
-        eprintln!("facesorter: {notice}");
+        eprintln!("facesorter: {}", terminal_safe(notice));
     }
-    Ok(outcome)
+    Ok((outcome, cache.is_some()))
 }
 
 #[derive(Debug, Serialize)]
@@ -136,191 +161,242 @@ fn print_summary_text(s: &IndexSummary) {
 
 pub fn find(engine_args: &EngineArgs, args: &FindArgs) -> anyhow::Result<ExitCode> {
     let engine = open_engine(engine_args)?;
-    let outcome = index_with_progress(&engine, &args.gallery)?;
-    let album = outcome.album;
-    let gallery = &args.gallery;
-    let threshold = args.threshold.unwrap_or_else(|| engine.default_threshold());
-    let mut failures = 0;
-    let mut searches = Vec::new();
-    for probe in &args.probes {
-        let (photos, walk_failures, every_face) = if probe.is_dir() {
-            let (photos, failed) = find_photos(probe);
-            (photos, failed, true)
-        } else {
-            (vec![probe.clone()], Vec::new(), false)
-        };
-        for f in walk_failures {
-            failures += 1;
-            report(&f.path, &f.reason, args.json);
-        }
-        let choice = if every_face {
-            FaceChoice::All
-        } else {
-            args.face
-        };
-        for photo in photos {
-            match probe_faces(&engine, &photo, choice) {
-                Ok(faces) => searches.extend(faces),
-                Err(e) => {
-                    failures += 1;
-                    report(&photo, &format!("{e:#}"), args.json);
-                }
-            }
-        }
+    let cancel = interrupt::cancel_flag();
+    let (outcome, cached) = index_with_progress(&engine, &args.gallery, &cancel)?;
+    if outcome.summary.cancelled {
+        let kept = kept_after_cancel(&outcome.summary, cached);
+        return Ok(interrupt::stopped(&format!("nothing was searched; {kept}")));
     }
+    warn_gallery_failures(&outcome.summary, &args.gallery);
+    let threshold = match args.threshold {
+        Some(t) => t,
+        None => Threshold::new(engine.default_threshold())
+            .context("the recognizer's default threshold is not a number")?,
+    };
+
+    let mut failures = 0;
+    let probes = collect_probes(&engine, args, &cancel, &mut failures);
+    if interrupt::requested(&cancel) {
+        return Ok(interrupt::stopped("nothing was searched"));
+    }
+    // One search per probe face (the JSON contract), or one for all of them together.
+    let searches: Vec<Vec<Probe>> = if args.same_person {
+        Some(probes).filter(|p| !p.is_empty()).into_iter().collect()
+    } else {
+        probes.into_iter().map(|p| vec![p]).collect()
+    };
     let several = searches.len() > 1;
+    let mut session = Session::new(&args.gallery, outcome.album, threshold);
+    let mut folders = FolderNames::new();
+    let model = engine.recognizer_model().name();
     for search in &searches {
-        let ranked = RankedMatches::compute(&Query::single(&search.face.embedding), &album)?;
-        let matches: Vec<_> = ranked
-            .above(threshold)
-            .iter()
+        session.set_probes(search.iter().map(|p| p.face.clone()).collect());
+        if let Some(e) = session.error() {
+            return Err(e.clone()).context("searching the gallery");
+        }
+        let shown: Vec<SessionMatch<'_>> = session
+            .matches()
             .take(args.top.unwrap_or(usize::MAX))
-            .filter_map(|m| ranked_view(&album, gallery, m.face as usize, m.score))
             .collect();
         if args.json {
-            print_json(&ProbeResultJson::new(search, &matches));
+            print_json(&ProbeResultJson::new(search, &shown));
         } else {
-            print_result_text(search, &matches);
+            print_result_text(search, &shown);
         }
-        if let Some(dir) = &args.export {
-            let target = if several {
-                dir.join(search.label())
-            } else {
-                dir.clone()
-            };
-            failures += export(&engine, search, &matches, threshold, &target, dir)?;
+        let Some(dir) = &args.export else { continue };
+        if shown.is_empty() {
+            failures += save_unmatched(search, &dir.join("unmatched"));
+            continue;
+        }
+        // Each probe face in a folder of its own, named after it and never shared.
+        let target = match (several, search.first()) {
+            (true, Some(first)) => dir.join(folders.claim(&first.label())),
+            _ => dir.clone(),
+        };
+        let (failed, interrupted) = export_search(&session, &target, &model, args.top, &cancel);
+        failures += failed;
+        if interrupted {
+            return Ok(interrupt::stopped(&format!(
+                "the pairs exported so far are kept in {} (its matches.csv lists them)",
+                shown_path(&target)
+            )));
         }
     }
     Ok(exit_code(failures))
 }
 
-/// One probe face to search for.
-struct ProbeFace {
-    photo: PathBuf,
-    /// Index among the photo's faces (largest first when one was chosen).
-    index: usize,
-    face: Face,
-    photo_data: Arc<Photo>,
+/// Exports the session's shown matches (at most `top`) into `target`. Returns how many
+/// items failed (each reported; the others are still written) and whether Ctrl-C stopped it.
+fn export_search(
+    session: &Session,
+    target: &Path,
+    model: &str,
+    top: Option<usize>,
+    cancel: &AtomicBool,
+) -> (usize, bool) {
+    let Some(request) = session.export_request(target, model, false, top) else {
+        return (0, false);
+    };
+    match export_matches(&request, &mut |_, _| {}, cancel) {
+        Ok(summary) => {
+            for (path, reason) in &summary.failed {
+                eprintln!(
+                    "facesorter: export: {}: {}",
+                    shown_path(path),
+                    terminal_safe(reason)
+                );
+            }
+            (summary.failed.len(), summary.cancelled)
+        }
+        Err(e) => {
+            eprintln!("facesorter: export: {}", terminal_safe(&e.to_string()));
+            (1, false)
+        }
+    }
 }
 
-impl ProbeFace {
-    /// A file-name-safe label: the photo's stem, and the face number when it has several.
+/// Gallery photos the indexer could not read are not searched: say so, briefly.
+fn warn_gallery_failures(s: &IndexSummary, gallery: &Path) {
+    const LISTED: usize = 5;
+    for f in s.failures.iter().take(LISTED) {
+        eprintln!(
+            "facesorter: warning: not searched: {}: {}",
+            shown_path(&f.path),
+            terminal_safe(&f.reason)
+        );
+    }
+    if s.failures.len() > LISTED {
+        eprintln!(
+            "facesorter: warning: {} more gallery photos not searched (`facesorter index {}` lists them all)",
+            s.failures.len() - LISTED,
+            shown_path(gallery)
+        );
+    }
+}
+
+/// One probe face and its number among its photo's faces (best detection first).
+struct Probe {
+    face: ProbeFace,
+    number: usize,
+}
+
+impl Probe {
+    /// The photo's stem and the face number: what its export folder and crop are named.
     fn label(&self) -> String {
         let stem = self
-            .photo
+            .face
+            .source
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "probe".into());
-        format!("{stem}_face{}", self.index + 1)
+        format!("{stem}_face{}", self.number)
     }
+}
+
+/// Every probe face the arguments name, in order; an unreadable probe is reported (a line
+/// on stderr, an error object in JSON) and counted in `failures`. Stops early on Ctrl-C.
+fn collect_probes(
+    engine: &FaceEngine,
+    args: &FindArgs,
+    cancel: &AtomicBool,
+    failures: &mut usize,
+) -> Vec<Probe> {
+    let mut probes = Vec::new();
+    for probe in &args.probes {
+        let (photos, walk_failures, choice) = if probe.is_dir() {
+            let (photos, failed) = find_photos(probe);
+            (photos, failed, FaceChoice::All)
+        } else {
+            (vec![probe.clone()], Vec::new(), args.face)
+        };
+        for f in walk_failures {
+            *failures += 1;
+            report(&f.path, &f.reason, args.json);
+        }
+        for photo in photos {
+            if interrupt::requested(cancel) {
+                return probes;
+            }
+            match probe_faces(engine, &photo, choice) {
+                Ok(faces) => probes.extend(faces),
+                Err(e) => {
+                    *failures += 1;
+                    report(&photo, &format!("{e:#}"), args.json);
+                }
+            }
+        }
+    }
+    probes
 }
 
 fn probe_faces(
     engine: &FaceEngine,
     photo: &Path,
     choice: FaceChoice,
-) -> anyhow::Result<Vec<ProbeFace>> {
+) -> anyhow::Result<Vec<Probe>> {
     let loaded = engine.load_photo(photo)?;
     let mut faces = engine.analyze(&loaded.image)?;
-    if faces.is_empty() {
+    let chosen: Vec<(usize, _)> = match choice {
+        FaceChoice::All => faces.into_iter().enumerate().collect(),
+        FaceChoice::Largest => largest_face(&faces)
+            .map(|i| (i, faces.swap_remove(i)))
+            .into_iter()
+            .collect(),
+    };
+    if chosen.is_empty() {
         anyhow::bail!("{}: no face found", photo.display());
     }
-    faces.sort_by(|a, b| {
-        b.detection
-            .face_box
-            .area()
-            .total_cmp(&a.detection.face_box.area())
-    });
-    if choice == FaceChoice::Largest {
-        faces.truncate(1);
-    }
-    let loaded = Arc::new(loaded);
-    Ok(faces
+    let image = Arc::new(loaded.image);
+    Ok(chosen
         .into_iter()
-        .enumerate()
-        .map(|(index, face)| ProbeFace {
-            photo: photo.to_path_buf(),
-            index,
-            face,
-            photo_data: Arc::clone(&loaded),
+        .map(|(i, face)| Probe {
+            face: ProbeFace {
+                source: photo.to_path_buf(),
+                face_box: face.detection.face_box,
+                embedding: face.embedding,
+                image: Some(Arc::clone(&image)),
+            },
+            number: i + 1,
         })
         .collect())
 }
 
-/// A match with the gallery photo's full path.
-struct FoundMatch {
-    path: PathBuf,
-    face_box: facesorter_core::geometry::FaceBox,
-    score: f32,
-    norm: f32,
-}
-
-fn ranked_view(album: &Album, gallery: &Path, face: usize, score: f32) -> Option<FoundMatch> {
-    let record = album.faces.get(face)?;
-    let photo = album.photos.get(record.photo as usize)?;
-    Some(FoundMatch {
-        path: gallery.join(&photo.rel_path),
-        face_box: record.face_box,
-        score,
-        norm: record.norm,
-    })
-}
-
-/// Exports one probe face's matches; a face that matched nothing is saved as a crop in
-/// `root/unmatched/`. Returns the number of items that failed.
-fn export(
-    engine: &FaceEngine,
-    search: &ProbeFace,
-    matches: &[FoundMatch],
-    threshold: f32,
-    target: &Path,
-    root: &Path,
-) -> anyhow::Result<usize> {
-    if matches.is_empty() {
-        save_face_crop(
-            &root.join("unmatched"),
-            &search.photo_data.image,
-            &search.face.detection.face_box,
-            &search.label(),
-        )?;
-        return Ok(0);
+/// A search that matched nothing: each of its probe faces is saved as a crop in `dir`.
+/// Returns how many could not be; one failure does not stop the others.
+fn save_unmatched(search: &[Probe], dir: &Path) -> usize {
+    let mut failed = 0;
+    for probe in search {
+        let Some(image) = &probe.face.image else {
+            continue;
+        };
+        if let Err(e) = save_face_crop(dir, image, &probe.face.face_box, &probe.label()) {
+            failed += 1;
+            eprintln!("facesorter: export: {}", terminal_safe(&e.to_string()));
+        }
     }
-    let request = ExportRequest {
-        dir: target.to_path_buf(),
-        probe: ProbeInfo {
-            path: search.photo.clone(),
-            face_box: search.face.detection.face_box,
-            image: Some(Arc::new(search.photo_data.image.clone())),
-        },
-        matches: matches
-            .iter()
-            .map(|m| ExportMatch {
-                photo_path: m.path.clone(),
-                face_box: m.face_box,
-                score: m.score,
-                norm: m.norm,
-            })
-            .collect(),
-        threshold,
-        model: engine.recognizer_model().name(),
-        copy_originals: false,
-    };
-    let summary = export_matches(&request, &mut |_, _| {}, &AtomicBool::new(false))?;
-    for (path, reason) in &summary.failed {
-        eprintln!("facesorter: export: {}: {reason}", path.display());
-    }
-    Ok(summary.failed.len())
+    failed
 }
 
+/// One line per search (`--json`): `probe` and `face` are the first probe face's, as they
+/// were before searches could combine faces; `probes` lists every face of the query.
 #[derive(Debug, Serialize)]
 struct ProbeResultJson {
     probe: String,
     face: ProbeFaceJson,
     matches: Vec<MatchJson>,
+    probes: Vec<ProbeJson>,
 }
 
 #[derive(Debug, Serialize)]
 struct ProbeFaceJson {
+    #[serde(rename = "box")]
+    face_box: [f32; 4],
+    norm: f32,
+}
+
+#[derive(Debug, Serialize)]
+struct ProbeJson {
+    path: String,
     #[serde(rename = "box")]
     face_box: [f32; 4],
     norm: f32,
@@ -336,20 +412,29 @@ struct MatchJson {
 }
 
 impl ProbeResultJson {
-    fn new(search: &ProbeFace, matches: &[FoundMatch]) -> Self {
+    fn new(search: &[Probe], matches: &[SessionMatch<'_>]) -> Self {
+        let first = search.first().map(|p| &p.face);
         Self {
-            probe: display_path(&search.photo),
+            probe: first.map(|f| display_path(&f.source)).unwrap_or_default(),
             face: ProbeFaceJson {
-                face_box: search.face.detection.face_box.as_array(),
-                norm: search.face.embedding.norm,
+                face_box: first.map(|f| f.face_box.as_array()).unwrap_or_default(),
+                norm: first.map(|f| f.embedding.norm).unwrap_or_default(),
             },
             matches: matches
                 .iter()
                 .map(|m| MatchJson {
                     path: display_path(&m.path),
-                    face_box: m.face_box.as_array(),
+                    face_box: m.face.face_box.as_array(),
                     score: m.score,
                     norm: m.norm,
+                })
+                .collect(),
+            probes: search
+                .iter()
+                .map(|p| ProbeJson {
+                    path: display_path(&p.face.source),
+                    face_box: p.face.face_box.as_array(),
+                    norm: p.face.embedding.norm,
                 })
                 .collect(),
         }
@@ -364,9 +449,13 @@ struct ProbeErrorJson {
 
 fn report(path: &Path, reason: &str, json: bool) {
     if reason.contains(&path.display().to_string()) {
-        eprintln!("facesorter: {reason}");
+        eprintln!("facesorter: {}", terminal_safe(reason));
     } else {
-        eprintln!("facesorter: {}: {reason}", path.display());
+        eprintln!(
+            "facesorter: {}: {}",
+            shown_path(path),
+            terminal_safe(reason)
+        );
     }
     if json {
         print_json(&ProbeErrorJson {
@@ -376,23 +465,38 @@ fn report(path: &Path, reason: &str, json: bool) {
     }
 }
 
-fn print_result_text(search: &ProbeFace, matches: &[FoundMatch]) {
-    println!(
-        "{} face {} {} (quality {:.1}): {} match{}",
-        search.photo.display(),
-        search.index + 1,
-        box_text(&search.face.detection.face_box),
-        search.face.embedding.norm,
+fn print_result_text(search: &[Probe], matches: &[SessionMatch<'_>]) {
+    let count = format!(
+        "{} match{}",
         matches.len(),
         if matches.len() == 1 { "" } else { "es" }
     );
+    match search {
+        [one] => println!("{}: {count}", probe_text(one)),
+        _ => {
+            println!("same person, {} probe faces: {count}", search.len());
+            for probe in search {
+                println!("  probe  {}", probe_text(probe));
+            }
+        }
+    }
     for m in matches {
         println!(
             "  {:.3}  quality {:>5.1}  {}  {}",
             m.score,
             m.norm,
-            m.path.display(),
-            box_text(&m.face_box)
+            shown_path(&m.path),
+            box_text(&m.face.face_box)
         );
     }
+}
+
+fn probe_text(probe: &Probe) -> String {
+    format!(
+        "{} face {} {} (quality {:.1})",
+        shown_path(&probe.face.source),
+        probe.number,
+        box_text(&probe.face.face_box),
+        probe.face.embedding.norm
+    )
 }

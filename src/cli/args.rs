@@ -10,6 +10,7 @@ use facesorter_core::engine::{adaface_convention, EngineOptions};
 use facesorter_core::geometry::Landmarks;
 use facesorter_core::models::{ColorOrder, ModelSpec};
 use facesorter_core::runtime::{ExecutionProviderKind, Precision, ProviderRequest};
+use facesorter_core::search::Threshold;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -267,20 +268,26 @@ pub struct FindArgs {
     /// Probe photos, or folders of them (every face of every photo is searched).
     #[arg(required = true, value_name = "PROBE")]
     pub probes: Vec<PathBuf>,
-    /// Minimum similarity (default: the recognizer's threshold from the manifest); a
-    /// cosine, so negative values are allowed (-1 keeps every face).
-    #[arg(long, allow_negative_numbers = true)]
-    pub threshold: Option<f32>,
-    /// At most this many matches per probe face.
+    /// Minimum similarity (default: the recognizer's threshold from the manifest): a
+    /// cosine, or inf/-inf (-inf keeps every face); NaN is refused.
+    #[arg(long, allow_hyphen_values = true, value_name = "COSINE")]
+    pub threshold: Option<Threshold>,
+    /// At most this many matches per search.
     #[arg(long)]
     pub top: Option<usize>,
     /// Faces of a probe photo to search for.
     #[arg(long, value_enum, default_value_t = FaceChoice::Largest)]
     pub face: FaceChoice,
-    /// Export the matched pairs into this folder (faces with no match go to unmatched/).
+    /// Every probe face is the same person: one search with their quality-weighted
+    /// combined query (the window's search), instead of one search per face.
+    #[arg(long)]
+    pub same_person: bool,
+    /// Export the matched pairs into this folder: a sub-folder per search when there are
+    /// several (named after its probe photo and face, never shared); faces with no match
+    /// go to unmatched/.
     #[arg(long, value_name = "DIR")]
     pub export: Option<PathBuf>,
-    /// One JSON object per probe face, one per line.
+    /// One JSON object per search, one per line.
     #[arg(long)]
     pub json: bool,
 }

@@ -2,6 +2,7 @@
 
 mod album;
 mod args;
+mod interrupt;
 mod models;
 mod output;
 mod recognize;
@@ -10,6 +11,7 @@ use std::process::ExitCode;
 
 pub use args::Cli;
 use args::Command;
+pub use output::terminal_safe;
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {

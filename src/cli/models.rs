@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::args::{ModelsAction, ModelsArgs};
 use super::exit_code;
-use super::output::print_json;
+use super::output::{print_json, shown_path, terminal_safe};
 
 #[derive(Serialize)]
 struct ModelListJson {
@@ -55,7 +55,7 @@ pub fn run(args: &ModelsArgs) -> anyhow::Result<ExitCode> {
                     };
                     println!("{}{default}  [{}]  {}", r.id, r.kind, m.description);
                     match &r.present {
-                        Some(p) => println!("    present: {p}"),
+                        Some(p) => println!("    present: {}", terminal_safe(p)),
                         None => println!(
                             "    missing: `facesorter models fetch {}` ({})",
                             r.id, r.url
@@ -64,7 +64,7 @@ pub fn run(args: &ModelsArgs) -> anyhow::Result<ExitCode> {
                 }
                 println!("Models folders searched, in order:");
                 for d in locator.search_dirs() {
-                    println!("    {}", d.display());
+                    println!("    {}", shown_path(d));
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -84,7 +84,7 @@ pub fn run(args: &ModelsArgs) -> anyhow::Result<ExitCode> {
             eprintln!(
                 "Fetching {} from {url}\n  into {}",
                 entry.id,
-                dest.display()
+                shown_path(&dest)
             );
             let bar = ProgressBar::new(entry.size.unwrap_or(0));
             bar.set_style(
@@ -114,7 +114,11 @@ pub fn run(args: &ModelsArgs) -> anyhow::Result<ExitCode> {
                     dir.display()
                 )
             })?;
-            println!("{} saved to {} (sha256 verified)", entry.id, dest.display());
+            println!(
+                "{} saved to {} (sha256 verified)",
+                entry.id,
+                shown_path(&dest)
+            );
             Ok(ExitCode::SUCCESS)
         }
         ModelsAction::Verify { ids } => {
@@ -130,16 +134,16 @@ pub fn run(args: &ModelsArgs) -> anyhow::Result<ExitCode> {
             for m in wanted {
                 match locator.locate(&ModelSpec::Id(m.id.clone())) {
                     Ok(found) => match verify_entry(&found.path, m) {
-                        Ok(()) => println!("ok       {}  {}", m.id, found.path.display()),
+                        Ok(()) => println!("ok       {}  {}", m.id, shown_path(&found.path)),
                         Err(e) => {
                             failures += 1;
-                            println!("DAMAGED  {}  {e}", m.id);
+                            println!("DAMAGED  {}  {}", m.id, terminal_safe(&e.to_string()));
                         }
                     },
                     Err(_) if ids.is_empty() => println!("missing  {}", m.id),
                     Err(e) => {
                         failures += 1;
-                        println!("missing  {}  {e}", m.id);
+                        println!("missing  {}  {}", m.id, terminal_safe(&e.to_string()));
                     }
                 }
             }

@@ -59,8 +59,41 @@ pub struct CompareJson {
     pub matrix: Vec<Vec<Option<f32>>>,
 }
 
+/// A path for JSON: serde escapes whatever it holds.
 pub fn display_path(p: &Path) -> String {
     p.display().to_string()
+}
+
+/// A path for the terminal: [`terminal_safe`].
+pub fn shown_path(p: &Path) -> String {
+    terminal_safe(&p.display().to_string())
+}
+
+/// `text` with every control character (and the invisible bidirectional overrides) written
+/// as an escape like `\n`, `\x1b` or `\u{202e}`, so a hostile file name can neither
+/// drive the terminal (retitle it, move the cursor) nor split or reorder a line.
+pub fn terminal_safe(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() && (c as u32) < 0x100 => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c if is_invisible_control(c) => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Format characters that reorder or hide text in a terminal: bidirectional embeddings,
+/// overrides and isolates, and the line and paragraph separators.
+fn is_invisible_control(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        || matches!(c, '\u{2028}' | '\u{2029}')
 }
 
 pub fn box_text(b: &FaceBox) -> String {
@@ -72,5 +105,22 @@ pub fn print_json<T: Serialize>(value: &T) {
     match serde_json::to_string(value) {
         Ok(s) => println!("{s}"),
         Err(e) => eprintln!("facesorter: cannot serialise output: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped_and_the_rest_kept() {
+        assert_eq!(
+            terminal_safe("a\u{1b}]0;pwn\u{7}\nb\tc\r"),
+            "a\\x1b]0;pwn\\x07\\nb\\tc\\r"
+        );
+        assert_eq!(terminal_safe("\u{9b}31m"), "\\x9b31m", "the 8-bit CSI too");
+        assert_eq!(terminal_safe("evil\u{202e}gpj.exe"), "evil\\u{202e}gpj.exe");
+        let plain = "Zoë/漢字 O'Brien \\ (2).jpg";
+        assert_eq!(terminal_safe(plain), plain);
     }
 }

@@ -12,7 +12,8 @@ use facesorter_core::models::ModelLocator;
 use super::args::{CompareArgs, DetectArgs, EmbedArgs, EngineArgs};
 use super::exit_code;
 use super::output::{
-    box_text, display_path, print_json, CompareJson, FaceJson, ImageErrorJson, ImageJson,
+    box_text, display_path, print_json, shown_path, terminal_safe, CompareJson, FaceJson,
+    ImageErrorJson, ImageJson,
 };
 
 fn locator() -> anyhow::Result<ModelLocator> {
@@ -27,7 +28,7 @@ pub(super) fn open_engine(args: &EngineArgs) -> anyhow::Result<FaceEngine> {
             engine.detector_model().name(),
             engine.provider(),
             engine.recognizer_model().name(),
-            engine.recognizer_model().path.display()
+            shown_path(&engine.recognizer_model().path)
         );
     }
     Ok(engine)
@@ -41,11 +42,14 @@ fn report_failure(path: &Path, err: &anyhow::Error, json: bool, verbose: bool) {
         err.to_string()
     };
     // Photo errors already name the file; others get it in front.
-    let shown = path.display().to_string();
-    if message.contains(&shown) {
-        eprintln!("facesorter: {message}");
+    if message.contains(&path.display().to_string()) {
+        eprintln!("facesorter: {}", terminal_safe(&message));
     } else {
-        eprintln!("facesorter: {shown}: {message}");
+        eprintln!(
+            "facesorter: {}: {}",
+            shown_path(path),
+            terminal_safe(&message)
+        );
     }
     if json {
         print_json(&ImageErrorJson {
@@ -84,7 +88,7 @@ pub fn detect(engine_args: &EngineArgs, args: &DetectArgs) -> anyhow::Result<Exi
 fn print_faces_text(out: &ImageJson) {
     println!(
         "{} ({}×{}): {} face(s)",
-        out.image,
+        terminal_safe(&out.image),
         out.width,
         out.height,
         out.faces.len()
@@ -219,7 +223,7 @@ pub fn compare(engine_args: &EngineArgs, args: &CompareArgs) -> anyhow::Result<E
             Ok((n, face)) => {
                 if face.is_none() {
                     failures += 1;
-                    eprintln!("facesorter: {}: no face found", path.display());
+                    eprintln!("facesorter: {}: no face found", shown_path(path));
                 }
                 counts.push(n);
                 largest.push(face);
@@ -264,8 +268,8 @@ fn print_matrix(names: &[String], matrix: &[Vec<Option<f32>>]) {
         .map(|n| {
             Path::new(n)
                 .file_name()
-                .map(|f| f.to_string_lossy().into_owned())
-                .unwrap_or_else(|| n.clone())
+                .map(|f| terminal_safe(&f.to_string_lossy()))
+                .unwrap_or_else(|| terminal_safe(n))
         })
         .collect();
     let width = short

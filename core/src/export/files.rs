@@ -1,6 +1,7 @@
 //! Writing into the user's folder without ever replacing a file: every file is created
 //! with `create_new`, and a taken name moves on to `name (2).ext`, `name (3).ext`, ….
 
+use std::collections::HashSet;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -94,10 +95,18 @@ fn split_name(file_name: &str) -> (&str, &str) {
     }
 }
 
+/// Longest file or folder name written, in UTF-8 bytes. File systems limit names to 255
+/// bytes (ext4, APFS) or 255 UTF-16 units (NTFS; never more than the UTF-8 bytes); this
+/// leaves room for the ` (n)` a taken name gets.
+pub(super) const MAX_NAME_BYTES: usize = 200;
+
+/// Longest part after the last dot still treated as an extension (kept whole when cutting).
+const MAX_EXT_BYTES: usize = 16;
+
 /// A name that is valid on every desktop file system: no separators, reserved characters
-/// or control characters, no trailing dots or spaces, at most `MAX_NAME_CHARS` characters.
+/// or control characters, no trailing dots or spaces, at most [`MAX_NAME_BYTES`] bytes.
+/// A long name loses the end of its stem, cut on a character boundary; the extension stays.
 pub(super) fn sanitize_file_name(name: &str) -> String {
-    const MAX_NAME_CHARS: usize = 120;
     let cleaned: String = name
         .chars()
         .map(|c| match c {
@@ -106,15 +115,63 @@ pub(super) fn sanitize_file_name(name: &str) -> String {
             c => c,
         })
         .collect();
-    let (stem, ext) = split_name(&cleaned);
-    let keep = MAX_NAME_CHARS.saturating_sub(ext.chars().count() + 1);
-    let stem: String = stem.chars().take(keep).collect();
+    let (stem, ext) = match split_name(&cleaned) {
+        (stem, ext) if ext.len() <= MAX_EXT_BYTES => (stem, ext),
+        _ => (cleaned.as_str(), ""),
+    };
+    let dot = usize::from(!ext.is_empty());
+    let stem = cut_at_bytes(stem, MAX_NAME_BYTES.saturating_sub(ext.len() + dot));
     let stem = stem.trim_end_matches(['.', ' ']);
     let stem = if stem.is_empty() { "photo" } else { stem };
     if ext.is_empty() {
         stem.to_string()
     } else {
         format!("{stem}.{ext}")
+    }
+}
+
+/// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
+fn cut_at_bytes(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// Hands out folder names for one export run: each made safe like a file name and never
+/// the same as one handed out before in the run (compared case-insensitively, as macOS and
+/// Windows do), so two probes named alike (`p1/me.png`, `p2/me.png`) never share a folder:
+/// the second becomes `me (2)`.
+#[derive(Debug, Default)]
+pub struct FolderNames {
+    taken: HashSet<String>,
+}
+
+impl FolderNames {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A folder name for `wanted`, unique within this run.
+    pub fn claim(&mut self, wanted: &str) -> String {
+        // Folder names have no extension: a dot in a photo's stem is kept as it is.
+        let base = sanitize_file_name(&format!("{wanted}."));
+        let mut n = 1u32;
+        loop {
+            let name = if n == 1 {
+                base.clone()
+            } else {
+                format!("{base} ({n})")
+            };
+            if self.taken.insert(name.to_lowercase()) {
+                return name;
+            }
+            n += 1;
+        }
     }
 }
 
@@ -160,7 +217,54 @@ mod tests {
         assert_eq!(sanitize_file_name("dots... .jpg"), "dots.jpg");
         assert_eq!(sanitize_file_name(".jpg"), ".jpg");
         assert_eq!(sanitize_file_name(""), "photo");
-        assert!(sanitize_file_name(&"x".repeat(500)).chars().count() <= 120);
+        assert_eq!(sanitize_file_name(&"x".repeat(500)).len(), MAX_NAME_BYTES);
+    }
+
+    #[test]
+    fn long_names_are_cut_at_a_byte_budget_on_a_character_boundary() {
+        // 83 CJK characters are 249 bytes: under a 120-character cut, but too long a name.
+        let cjk = "漢".repeat(83);
+        let name = sanitize_file_name(&format!("001_score-0.912_{cjk}.jpg"));
+        assert!(name.len() <= MAX_NAME_BYTES, "{} bytes", name.len());
+        assert!(name.starts_with("001_score-0.912_漢") && name.ends_with("漢.jpg"));
+        // Four-byte characters: the cut never splits one.
+        let emoji = sanitize_file_name(&format!("{}.png", "😀".repeat(100)));
+        assert!(emoji.len() <= MAX_NAME_BYTES && emoji.ends_with("😀.png"));
+        // A "extension" too long to be one is cut with the rest.
+        let dotted = sanitize_file_name(&format!("a.{}", "b".repeat(300)));
+        assert_eq!(dotted.len(), MAX_NAME_BYTES);
+    }
+
+    #[test]
+    fn a_long_name_can_be_written_with_a_number() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let name = sanitize_file_name(&format!("{}.jpg", "漢".repeat(200)));
+        let first = write_unique(dir.path(), &name, b"a").expect("first");
+        let second = write_unique(dir.path(), &name, b"b").expect("second, numbered");
+        assert_ne!(first, second);
+        assert_eq!(fs::read(&second).expect("read"), b"b");
+    }
+
+    #[test]
+    fn folder_names_are_unique_within_a_run() {
+        let mut names = FolderNames::new();
+        assert_eq!(names.claim("me_face1"), "me_face1");
+        assert_eq!(names.claim("me_face1"), "me_face1 (2)");
+        assert_eq!(
+            names.claim("ME_face1"),
+            "ME_face1 (3)",
+            "case-insensitive file systems"
+        );
+        assert_eq!(names.claim("a/b"), "a_b");
+        assert_eq!(names.claim("v1.2"), "v1.2", "a dot is not an extension");
+        assert_eq!(names.claim(""), "photo");
+        let long = names.claim(&"漢".repeat(90));
+        assert!(long.len() <= MAX_NAME_BYTES);
+        assert_eq!(
+            names.claim(&"漢".repeat(95)),
+            format!("{long} (2)"),
+            "same after the cut"
+        );
     }
 
     #[test]

@@ -27,6 +27,7 @@ use serde::Serialize;
 use crate::geometry::FaceBox;
 use crate::photo::{load_photo, PhotoLimits};
 
+pub use files::FolderNames;
 pub use render::{GALLERY_MAX_WIDTH, LABEL_HEIGHT, PAIR_HEIGHT, PANEL_HEIGHT, PROBE_MAX_WIDTH};
 
 /// JPEG quality of pair images and face crops.
