@@ -5,17 +5,15 @@ mod cli;
 use std::process::ExitCode;
 
 use clap::Parser;
+use facesorter_core::error::chain;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
     match cli::run(args) {
         Ok(code) => code,
         Err(err) => {
-            // The whole chain, one cause per line: the edge is where context is shown.
-            eprintln!("facesorter: {err}");
-            for cause in err.chain().skip(1) {
-                eprintln!("  caused by: {cause}");
-            }
+            // The whole chain on one line, each cause once: the edge is where context is shown.
+            eprintln!("facesorter: {}", chain(err.as_ref()));
             ExitCode::from(2)
         }
     }

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 
 use anyhow::Context;
+use facesorter_core::error::chain;
 use facesorter_core::models::{download, verify_entry, ModelLocator, ModelSpec};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -133,13 +134,13 @@ pub fn run(args: &ModelsArgs) -> anyhow::Result<ExitCode> {
                         Ok(()) => println!("ok       {}  {}", m.id, found.path.display()),
                         Err(e) => {
                             failures += 1;
-                            println!("DAMAGED  {}  {e}", m.id);
+                            println!("DAMAGED  {}  {}", m.id, chain(&e));
                         }
                     },
                     Err(_) if ids.is_empty() => println!("missing  {}", m.id),
                     Err(e) => {
                         failures += 1;
-                        println!("missing  {}  {e}", m.id);
+                        println!("missing  {}  {}", m.id, chain(&e));
                     }
                 }
             }
