@@ -6,7 +6,6 @@ use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use anyhow::Context;
 use facesorter_core::engine::{Face, FaceEngine};
 use facesorter_core::export::{
     export_matches, save_face_crop, ExportMatch, ExportRequest, ProbeInfo,
@@ -76,7 +75,8 @@ fn index_with_progress(engine: &FaceEngine, gallery: &Path) -> anyhow::Result<In
         &AtomicBool::new(false),
     );
     bar.finish_and_clear();
-    let outcome = outcome.with_context(|| format!("indexing {}", gallery.display()))?;
+    // Every indexing error already names its folder or file: no context that repeats it.
+    let outcome = outcome?;
     if let Some(notice) = &outcome.summary.cache_notice {
         eprintln!("facesorter: {notice}");
     }
