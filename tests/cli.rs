@@ -822,14 +822,19 @@ fn a_missing_model_is_reported_once() {
             p(&shared("faces/adaface_demo/img1.jpeg")),
         ],
     );
-    assert!(text.contains("facesorter models fetch adaface-ir18"), "{text}");
+    assert!(
+        text.contains("facesorter models fetch adaface-ir18"),
+        "{text}"
+    );
 }
 
 #[test]
 fn a_model_file_of_garbage_is_reported_once() {
     let dir = tempfile::tempdir().expect("tempdir");
     let garbage = dir.path().join("garbage.onnx");
-    let bytes: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let bytes: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
     std::fs::write(&garbage, bytes).expect("write");
     let text = run_failing(
         &[],
@@ -854,10 +859,7 @@ fn photos_that_cannot_be_read_are_reported_once_each() {
     let missing = dir.path().join("missing-photo.jpg");
     let folder = dir.path().join("folder-named-like-a-photo.jpg");
     std::fs::create_dir(&folder).expect("mkdir");
-    let text = run_failing(
-        &[],
-        &["detect", p(&text_file), p(&missing), p(&folder)],
-    );
+    let text = run_failing(&[], &["detect", p(&text_file), p(&missing), p(&folder)]);
     for (path, cause) in [
         (&text_file, "not an image (text file?)"),
         (&missing, "file not found"),

@@ -572,7 +572,9 @@ fn label_strips(names: &[&str]) -> Vec<RgbImage> {
         .iter()
         .map(|name| {
             let path = tmp.path().join(name);
-            photo.save_with_format(&path, ImageFormat::Png).expect("save");
+            photo
+                .save_with_format(&path, ImageFormat::Png)
+                .expect("save");
             ExportMatch {
                 photo_path: path,
                 face_box: fb(100.0, 50.0, 200.0, 150.0),
@@ -603,8 +605,7 @@ fn label_strips(names: &[&str]) -> Vec<RgbImage> {
             let pair = image::open(dir.join(&row["pair_image"]))
                 .expect("pair image")
                 .to_rgb8();
-            image::imageops::crop_imm(&pair, 0, PANEL_HEIGHT, pair.width(), LABEL_HEIGHT)
-                .to_image()
+            image::imageops::crop_imm(&pair, 0, PANEL_HEIGHT, pair.width(), LABEL_HEIGHT).to_image()
         })
         .collect()
 }

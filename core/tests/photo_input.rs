@@ -8,9 +8,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use facesorter_core::photo::{
-    decode_photo, is_supported_extension, load_photo, Orientation, Photo, PhotoError, PhotoErrorKind,
-    PhotoLimits,
-    SizeLimit,
+    decode_photo, is_supported_extension, load_photo, Orientation, Photo, PhotoError,
+    PhotoErrorKind, PhotoLimits, SizeLimit,
 };
 use image::{DynamicImage, ImageFormat, Rgb, RgbImage};
 

@@ -5,8 +5,8 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use facesorter_core::error::chain;
 use facesorter_core::engine::{DetectionEngine, Face, FaceEngine};
+use facesorter_core::error::chain;
 use facesorter_core::geometry::{DetectedFace, FaceBox, PixelPoint, CROP_SIZE, TEMPLATE_112};
 use facesorter_core::models::ModelLocator;
 

@@ -199,7 +199,12 @@ mod tests {
 
     #[test]
     fn bundled_fonts_draw_accented_latin_greek_and_cyrillic() {
-        for text in ["Zoë Müller", "Ελένη", "Дмитрий", "score 0.812 · quality 21.3"] {
+        for text in [
+            "Zoë Müller",
+            "Ελένη",
+            "Дмитрий",
+            "score 0.812 · quality 21.3",
+        ] {
             let line = layout(text, 16.0).unwrap_or_else(|| panic!("{text} not drawn"));
             assert!(line.width() > 0 && line.height() > 0, "{text}");
             let mut image = RgbImage::new(line.width() + 4, line.height() + 4);

@@ -16,8 +16,8 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use fast_image_resize::Resizer;
 use image::codecs::jpeg::JpegEncoder;
@@ -295,9 +295,10 @@ pub fn export_matches(
         None => match load_photo(&req.probe.path, &limits) {
             Ok(photo) => Some(Cow::Owned(photo.image)),
             Err(e) => {
-                summary
-                    .failed
-                    .push((req.probe.path.clone(), format!("probe photo: {}", chain(&e))));
+                summary.failed.push((
+                    req.probe.path.clone(),
+                    format!("probe photo: {}", chain(&e)),
+                ));
                 None
             }
         },
@@ -339,8 +340,7 @@ pub fn export_matches(
                 }
             };
             let written = photo.and_then(|photo| {
-                write_pair(req, m, rank, probe_panel, &photo, &mut resizer)
-                    .map_err(|e| chain(&e))
+                write_pair(req, m, rank, probe_panel, &photo, &mut resizer).map_err(|e| chain(&e))
             });
             match written {
                 Ok(path) => {
@@ -422,7 +422,13 @@ fn write_pair(
     let stats = format!("score {:.3} · quality {:.1}", m.score, m.norm);
     // A name that is not UTF-8 would be drawn with replacement characters: left off.
     let shown_name = m.photo_path.file_name().and_then(|n| n.to_str());
-    let pair = render::compose_pair(probe_panel, &gallery, &stats, shown_name.unwrap_or(""), color);
+    let pair = render::compose_pair(
+        probe_panel,
+        &gallery,
+        &stats,
+        shown_name.unwrap_or(""),
+        color,
+    );
     let bytes = encode_jpeg(&pair, &target)?;
     files::write_unique(&req.dir, &name, &bytes)
 }
@@ -438,9 +444,7 @@ fn write_manifests(dir: &Path, rows: &[ManifestRow], summary: &mut ExportSummary
             summary.csv = Some(path.clone());
             summary.written.push(path);
         }
-        Err(e) => summary
-            .failed
-            .push((dir.join("matches.csv"), chain(&e))),
+        Err(e) => summary.failed.push((dir.join("matches.csv"), chain(&e))),
     }
 
     let json = match serde_json::to_vec_pretty(rows) {
@@ -457,8 +461,6 @@ fn write_manifests(dir: &Path, rows: &[ManifestRow], summary: &mut ExportSummary
             summary.json = Some(path.clone());
             summary.written.push(path);
         }
-        Err(e) => summary
-            .failed
-            .push((dir.join("matches.json"), chain(&e))),
+        Err(e) => summary.failed.push((dir.join("matches.json"), chain(&e))),
     }
 }

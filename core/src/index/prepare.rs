@@ -10,8 +10,8 @@ use sha2::{Digest, Sha256};
 
 use super::reconcile::{VanishedPhotos, WorkItem};
 use super::scan::FileStamp;
-use crate::error::chain;
 use crate::engine::FaceEngine;
+use crate::error::chain;
 use crate::gallery::{Album, FaceRecord, PhotoRecord};
 use crate::photo::{decode_photo_from, read_photo_bytes};
 

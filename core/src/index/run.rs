@@ -15,8 +15,8 @@ use super::progress::{report_until, Counters, IndexPhase};
 use super::reconcile::{copy_photo, reconcile, VanishedPhotos, WorkItem};
 use super::scan::scan_gallery;
 use super::{IndexError, IndexEvent, IndexFailure, IndexOptions, IndexOutcome, IndexSummary};
-use crate::error::chain;
 use crate::engine::{EngineError, FaceEngine};
+use crate::error::chain;
 use crate::gallery::{Album, CacheLoad, FaceRecord, Fingerprint, GalleryCache, PhotoRecord};
 
 /// Indexes the photos under `root` (see the module docs) and returns the album.
