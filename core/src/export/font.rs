@@ -103,7 +103,7 @@ struct FontSet {
     /// The bundled fonts first, then system fonts as they are needed.
     fonts: Vec<FontArc>,
     /// `None` until a character is met that no loaded font draws.
-    system: Option<fontdb::Database>,
+    system: Option<SystemFonts>,
     by_char: HashMap<char, Option<usize>>,
 }
 
@@ -153,20 +153,9 @@ impl FontSet {
     /// The first installed font (regular upright faces first) that draws `c`, loaded and
     /// appended to the set.
     fn load_system_font_for(&mut self, c: char) -> Option<usize> {
-        let db = self.system.get_or_insert_with(|| {
-            let mut db = fontdb::Database::new();
-            db.load_system_fonts();
-            db
-        });
-        let mut faces: Vec<&fontdb::FaceInfo> = db.faces().collect();
-        faces.sort_by_key(|f| {
-            (
-                f.style != fontdb::Style::Normal,
-                (i32::from(f.weight.0) - 400).abs(),
-                f.post_script_name.clone(),
-            )
-        });
-        let id = faces.iter().map(|f| f.id).find(|&id| {
+        let system = self.system.get_or_insert_with(SystemFonts::load);
+        let db = &system.db;
+        let id = system.order.iter().copied().find(|&id| {
             db.with_face_data(id, |data, index| {
                 FontRef::try_from_slice_and_index(data, index).is_ok_and(|f| covers(&f, c))
             })
@@ -179,6 +168,29 @@ impl FontSet {
             .flatten()?;
         self.fonts.push(FontArc::new(font));
         Some(self.fonts.len() - 1)
+    }
+}
+
+/// The fonts installed on the system, in the order they are tried.
+struct SystemFonts {
+    db: fontdb::Database,
+    order: Vec<fontdb::ID>,
+}
+
+impl SystemFonts {
+    fn load() -> Self {
+        let mut db = fontdb::Database::new();
+        db.load_system_fonts();
+        let mut faces: Vec<&fontdb::FaceInfo> = db.faces().collect();
+        faces.sort_by_cached_key(|f| {
+            (
+                f.style != fontdb::Style::Normal,
+                (i32::from(f.weight.0) - 400).abs(),
+                f.post_script_name.clone(),
+            )
+        });
+        let order = faces.iter().map(|f| f.id).collect();
+        Self { db, order }
     }
 }
 
