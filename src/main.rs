@@ -5,18 +5,15 @@ mod cli;
 use std::process::ExitCode;
 
 use clap::Parser;
+use facesorter_core::error::chain;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
     match cli::run(args) {
         Ok(code) => code,
         Err(err) => {
-            // The whole chain, one cause per line: the edge is where context is shown.
-            // Causes name files, so control characters in them are escaped.
-            eprintln!("facesorter: {}", cli::terminal_safe(&err.to_string()));
-            for cause in err.chain().skip(1) {
-                eprintln!("  caused by: {}", cli::terminal_safe(&cause.to_string()));
-            }
+            // The whole chain on one line, each cause once (control characters escaped): the edge is where context is shown.
+            eprintln!("facesorter: {}", cli::terminal_safe(&chain(err.as_ref())));
             ExitCode::from(2)
         }
     }

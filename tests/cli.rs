@@ -1178,3 +1178,145 @@ fn ctrl_c_stops_index_promptly_and_keeps_the_finished_photos() {
     assert!(kept > 0, "the finished photos were kept: {resumed}");
     assert!(added > 0, "Ctrl-C came before the end: {resumed}");
 }
+
+// ---- error output: each cause once ------------------------------------------------------
+
+/// Fails when a clause of `stderr` (a line cut at ": ") of 12 characters or more appears
+/// twice, or inside another clause (other than as the start of a longer path, as in a list
+/// of folders searched): each cause is printed once.
+fn assert_each_clause_once(stderr: &str) {
+    let clauses: Vec<&str> = stderr
+        .lines()
+        .flat_map(|line| line.split(": "))
+        .map(|c| c.trim().trim_matches(|ch| ch == '(' || ch == ')'))
+        .filter(|c| c.chars().count() >= 12)
+        .collect();
+    for (i, a) in clauses.iter().enumerate() {
+        for (j, b) in clauses.iter().enumerate() {
+            let repeated = i != j
+                && b.match_indices(a)
+                    .any(|(at, _)| !b[at + a.len()..].starts_with('/'));
+            assert!(!repeated, "{a:?} is printed twice:\n{stderr}");
+        }
+    }
+}
+
+/// The binary with the shared models, `args` as given, no recognizer override.
+fn run_failing(envs: &[(&str, &Path)], args: &[&str]) -> String {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_facesorter"));
+    cmd.env("FACESORTER_MODELS", shared("models"));
+    for (key, value) in envs {
+        cmd.env(key, value);
+    }
+    let out = cmd.args(args).output().expect("run facesorter");
+    assert_ne!(out.status.code(), Some(0), "expected a failure: {args:?}");
+    let text = stderr(&out);
+    assert_each_clause_once(&text);
+    text
+}
+
+#[test]
+fn a_missing_model_is_reported_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = run_failing(
+        &[
+            ("FACESORTER_MODELS", dir.path()),
+            ("XDG_DATA_HOME", dir.path()),
+        ],
+        &[
+            "--model",
+            "adaface-ir18",
+            "embed",
+            p(&shared("faces/adaface_demo/img1.jpeg")),
+        ],
+    );
+    assert!(
+        text.contains("facesorter models fetch adaface-ir18"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_model_file_of_garbage_is_reported_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let garbage = dir.path().join("garbage.onnx");
+    let bytes: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    std::fs::write(&garbage, bytes).expect("write");
+    let text = run_failing(
+        &[],
+        &[
+            "--model",
+            p(&garbage),
+            "embed",
+            p(&shared("faces/adaface_demo/img1.jpeg")),
+        ],
+    );
+    // Named once: ONNX Runtime's own "Load model from PATH failed:" is not repeated.
+    assert_eq!(text.matches(p(&garbage)).count(), 1, "{text}");
+    assert!(text.contains("not a Recognizer model"), "{text}");
+    assert!(text.contains("Protobuf parsing failed"), "{text}");
+}
+
+#[test]
+fn photos_that_cannot_be_read_are_reported_once_each() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text_file = dir.path().join("notes-not-a-photo.jpg");
+    std::fs::write(&text_file, "shopping list: milk, eggs\n").expect("write");
+    let missing = dir.path().join("missing-photo.jpg");
+    let folder = dir.path().join("folder-named-like-a-photo.jpg");
+    std::fs::create_dir(&folder).expect("mkdir");
+    let text = run_failing(&[], &["detect", p(&text_file), p(&missing), p(&folder)]);
+    for (path, cause) in [
+        (&text_file, "not an image (text file?)"),
+        (&missing, "file not found"),
+        (&folder, "is a folder, not a file"),
+    ] {
+        assert!(
+            text.lines()
+                .any(|l| l.contains(p(path)) && l.contains(cause)),
+            "{cause}:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn a_missing_onnx_runtime_is_reported_once() {
+    let text = run_failing(
+        &[("ORT_DYLIB_PATH", Path::new("/no/such/libonnxruntime.so"))],
+        &["detect", p(&shared("faces/adaface_demo/img1.jpeg"))],
+    );
+    assert!(text.contains("/no/such/libonnxruntime.so"), "{text}");
+    assert!(text.contains("setup-onnxruntime.sh"), "{text}");
+}
+
+#[test]
+fn a_gallery_that_does_not_exist_is_reported_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let gallery = dir.path().join("no-such-gallery");
+    let text = run_failing(
+        &[("XDG_CACHE_HOME", dir.path())],
+        &[
+            "--model",
+            p(&shared("models/adaface_ir18_synthetic.onnx")),
+            "index",
+            p(&gallery),
+        ],
+    );
+    assert!(text.contains(p(&gallery)), "{text}");
+    assert!(text.contains("No such file or directory"), "{text}");
+    let probe = shared("faces/adaface_demo/img1.jpeg");
+    let text = run_failing(
+        &[("XDG_CACHE_HOME", dir.path())],
+        &[
+            "--model",
+            p(&shared("models/adaface_ir18_synthetic.onnx")),
+            "find",
+            "--gallery",
+            p(&gallery),
+            p(&probe),
+        ],
+    );
+    assert!(text.contains(p(&gallery)), "{text}");
+}

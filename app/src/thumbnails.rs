@@ -214,7 +214,7 @@ fn worker(queue: &Queue, tx: &Sender<Decoded>, ctx: &egui::Context) {
             Some((p, img)) if *p == key.path => Ok(img.clone()),
             _ => load_photo(&key.path, &PhotoLimits::default())
                 .map(|p| Arc::new(p.image))
-                .map_err(|e| e.to_string()),
+                .map_err(|e| facesorter_core::error::chain(&e)),
         };
         let result = photo.map(|img| {
             last = Some((key.path.clone(), img.clone()));

@@ -343,16 +343,26 @@ fn explain_load_failure(err: EngineError, model: &LoadedModel, kind: ModelKind) 
             }
         }
     }
-    match err {
-        EngineError::Runtime(RuntimeError::ModelLoad { path, reason }) => {
-            EngineError::InvalidModel { path, kind, reason }
-        }
-        EngineError::Detect(DetectError::Runtime(RuntimeError::ModelLoad { path, reason })) => {
-            EngineError::InvalidModel { path, kind, reason }
-        }
-        EngineError::Embed(EmbedError::Runtime(RuntimeError::ModelLoad { path, reason })) => {
-            EngineError::InvalidModel { path, kind, reason }
-        }
-        other => other,
+    match model_load(&err) {
+        Some((path, reason)) => EngineError::InvalidModel {
+            path: path.to_path_buf(),
+            kind,
+            reason: reason.to_string(),
+        },
+        None => err,
+    }
+}
+
+/// The file and reason of an ONNX Runtime model-load failure, wherever it is wrapped.
+fn model_load(err: &EngineError) -> Option<(&Path, &str)> {
+    let runtime = match err {
+        EngineError::Runtime(e)
+        | EngineError::Detect(DetectError::Runtime(e))
+        | EngineError::Embed(EmbedError::Runtime(e)) => e,
+        _ => return None,
+    };
+    match runtime {
+        RuntimeError::ModelLoad { path, reason } => Some((path, reason)),
+        _ => None,
     }
 }

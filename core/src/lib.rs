@@ -6,6 +6,7 @@ pub mod align;
 pub mod detect;
 pub mod embed;
 pub mod engine;
+pub mod error;
 pub mod export;
 pub mod fault;
 pub mod gallery;

@@ -98,97 +98,90 @@ impl fmt::Display for SizeLimit {
     }
 }
 
-/// Why a photo could not be loaded. Each message is one line naming the file when known.
+/// Why a photo could not be loaded: the file (when known) and what was wrong with it. One
+/// line, naming the file; an I/O cause is [`source`](std::error::Error::source).
+#[derive(Debug)]
+pub struct PhotoError {
+    /// The file, when the photo came from [`load_photo`] (not from bytes in memory).
+    pub path: Option<PathBuf>,
+    pub kind: PhotoErrorKind,
+}
+
+/// What was wrong with a photo.
 #[derive(Debug, thiserror::Error)]
-pub enum PhotoError {
-    #[error("{}{}", at(path), io_text(source))]
-    Io {
-        path: Option<PathBuf>,
-        #[source]
-        source: io::Error,
-    },
-    #[error("{}empty file (0 bytes)", at(path))]
-    Empty { path: Option<PathBuf> },
-    #[error("{}file is too big ({} MiB, limit {} MiB)", at(path), bytes / MIB, limit / MIB)]
-    FileTooLarge {
-        path: Option<PathBuf>,
-        bytes: u64,
-        limit: u64,
-    },
-    #[error("{}not an image{}", at(path), if *looks_like_text { " (text file?)" } else { "" })]
-    NotAnImage {
-        path: Option<PathBuf>,
-        looks_like_text: bool,
-    },
-    #[error("{}{format} images are not supported", at(path))]
-    UnsupportedFormat {
-        path: Option<PathBuf>,
-        format: String,
-    },
-    #[error("{}image is too large ({width}×{height}, limit: {limit})", at(path))]
+pub enum PhotoErrorKind {
+    /// Common kinds are said in words; any other I/O error is the `source()`.
+    #[error("{}", io_text(error).unwrap_or("cannot read"))]
+    Io { error: io::Error },
+    #[error("empty file (0 bytes)")]
+    Empty,
+    #[error("file is too big ({} MiB, limit {} MiB)", bytes / MIB, limit / MIB)]
+    FileTooLarge { bytes: u64, limit: u64 },
+    #[error("not an image{}", if *looks_like_text { " (text file?)" } else { "" })]
+    NotAnImage { looks_like_text: bool },
+    #[error("{format} images are not supported")]
+    UnsupportedFormat { format: String },
+    #[error("image is too large ({width}×{height}, limit: {limit})")]
     TooLarge {
-        path: Option<PathBuf>,
         width: u32,
         height: u32,
         limit: SizeLimit,
     },
-    #[error("{}image is truncated ({message})", at(path))]
-    Truncated {
-        path: Option<PathBuf>,
-        message: String,
-    },
-    #[error("{}image is damaged ({message})", at(path))]
-    Corrupt {
-        path: Option<PathBuf>,
-        message: String,
-    },
+    #[error("image is truncated ({message})")]
+    Truncated { message: String },
+    #[error("image is damaged ({message})")]
+    Corrupt { message: String },
 }
 
 const MIB: u64 = 1024 * 1024;
 
-fn at(path: &Option<PathBuf>) -> String {
-    match path {
-        Some(p) => format!("{}: ", p.display()),
-        None => String::new(),
+/// Words for the I/O errors a user meets; `None` for the rest.
+fn io_text(e: &io::Error) -> Option<&'static str> {
+    match e.kind() {
+        io::ErrorKind::NotFound => Some("file not found"),
+        io::ErrorKind::PermissionDenied => Some("permission denied"),
+        io::ErrorKind::IsADirectory => Some("is a folder, not a file"),
+        _ => None,
     }
 }
 
-fn io_text(e: &io::Error) -> String {
-    match e.kind() {
-        io::ErrorKind::NotFound => "file not found".into(),
-        io::ErrorKind::PermissionDenied => "permission denied".into(),
-        io::ErrorKind::IsADirectory => "is a folder, not a file".into(),
-        _ => format!("cannot read ({e})"),
+impl fmt::Display for PhotoError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.path {
+            Some(p) => write!(f, "{}: {}", p.display(), self.kind),
+            None => self.kind.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for PhotoError {
+    // The kind's text is already this error's message; only an I/O error not put into
+    // words there is a further cause.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            PhotoErrorKind::Io { error } if io_text(error).is_none() => Some(error),
+            _ => None,
+        }
+    }
+}
+
+impl From<PhotoErrorKind> for PhotoError {
+    fn from(kind: PhotoErrorKind) -> Self {
+        Self { path: None, kind }
     }
 }
 
 impl PhotoError {
     /// The file the error is about, if it came from [`load_photo`].
     pub fn path(&self) -> Option<&Path> {
-        match self {
-            Self::Io { path, .. }
-            | Self::Empty { path }
-            | Self::FileTooLarge { path, .. }
-            | Self::NotAnImage { path, .. }
-            | Self::UnsupportedFormat { path, .. }
-            | Self::TooLarge { path, .. }
-            | Self::Truncated { path, .. }
-            | Self::Corrupt { path, .. } => path.as_deref(),
-        }
+        self.path.as_deref()
     }
 
-    fn with_path(mut self, file: &Path) -> Self {
-        match &mut self {
-            Self::Io { path, .. }
-            | Self::Empty { path }
-            | Self::FileTooLarge { path, .. }
-            | Self::NotAnImage { path, .. }
-            | Self::UnsupportedFormat { path, .. }
-            | Self::TooLarge { path, .. }
-            | Self::Truncated { path, .. }
-            | Self::Corrupt { path, .. } => *path = Some(file.to_path_buf()),
+    fn at(kind: PhotoErrorKind, path: &Path) -> Self {
+        Self {
+            path: Some(path.to_path_buf()),
+            kind,
         }
-        self
     }
 }
 
@@ -206,15 +199,14 @@ pub fn is_supported_extension(path: &Path) -> bool {
 
 /// Loads the photo at `path` in its displayed orientation, as RGB8.
 pub fn load_photo(path: &Path, limits: &PhotoLimits) -> Result<Photo, PhotoError> {
-    read_limited(path, limits)
-        .and_then(|bytes| decode_photo(&bytes, limits))
-        .map_err(|e| e.with_path(path))
+    let bytes = read_limited(path, limits).map_err(|kind| PhotoError::at(kind, path))?;
+    decode_photo_from(path, &bytes, limits)
 }
 
 /// Reads a photo file's bytes (refusing empty files and files over the size limit)
 /// without decoding them: the indexer hashes the bytes before deciding to decode.
 pub fn read_photo_bytes(path: &Path, limits: &PhotoLimits) -> Result<Vec<u8>, PhotoError> {
-    read_limited(path, limits).map_err(|e| e.with_path(path))
+    read_limited(path, limits).map_err(|kind| PhotoError::at(kind, path))
 }
 
 /// Decodes bytes read from `path`; errors name the file.
@@ -223,18 +215,21 @@ pub fn decode_photo_from(
     bytes: &[u8],
     limits: &PhotoLimits,
 ) -> Result<Photo, PhotoError> {
-    decode_photo(bytes, limits).map_err(|e| e.with_path(path))
+    decode_kind(bytes, limits).map_err(|kind| PhotoError::at(kind, path))
 }
 
 /// Like [`load_photo`], for bytes already in memory (clipboard, tests).
 pub fn decode_photo(bytes: &[u8], limits: &PhotoLimits) -> Result<Photo, PhotoError> {
+    Ok(decode_kind(bytes, limits)?)
+}
+
+fn decode_kind(bytes: &[u8], limits: &PhotoLimits) -> Result<Photo, PhotoErrorKind> {
     if bytes.is_empty() {
-        return Err(PhotoError::Empty { path: None });
+        return Err(PhotoErrorKind::Empty);
     }
     let len = bytes.len() as u64;
     if len > limits.max_file_bytes {
-        return Err(PhotoError::FileTooLarge {
-            path: None,
+        return Err(PhotoErrorKind::FileTooLarge {
             bytes: len,
             limit: limits.max_file_bytes,
         });
@@ -248,24 +243,20 @@ pub fn decode_photo(bytes: &[u8], limits: &PhotoLimits) -> Result<Photo, PhotoEr
                 .map(|s| s.to_string())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "decoder panicked".into());
-            Err(PhotoError::Corrupt {
-                path: None,
-                message,
-            })
+            Err(PhotoErrorKind::Corrupt { message })
         },
     )
 }
 
 /// Reads the whole file, refusing it by its size before reading.
-fn read_limited(path: &Path, limits: &PhotoLimits) -> Result<Vec<u8>, PhotoError> {
-    let io_err = |source| PhotoError::Io { path: None, source };
+fn read_limited(path: &Path, limits: &PhotoLimits) -> Result<Vec<u8>, PhotoErrorKind> {
+    let io_err = |error| PhotoErrorKind::Io { error };
     let file = File::open(path).map_err(io_err)?;
     let meta = file.metadata().map_err(io_err)?;
     if meta.is_dir() {
         return Err(io_err(io::Error::from(io::ErrorKind::IsADirectory)));
     }
-    let too_large = |bytes| PhotoError::FileTooLarge {
-        path: None,
+    let too_large = |bytes| PhotoErrorKind::FileTooLarge {
         bytes,
         limit: limits.max_file_bytes,
     };
@@ -273,7 +264,7 @@ fn read_limited(path: &Path, limits: &PhotoLimits) -> Result<Vec<u8>, PhotoError
         return Err(too_large(meta.len()));
     }
     if meta.len() == 0 {
-        return Err(PhotoError::Empty { path: None });
+        return Err(PhotoErrorKind::Empty);
     }
     // The file may grow between the check and the read: read at most one byte past the limit.
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
@@ -286,22 +277,20 @@ fn read_limited(path: &Path, limits: &PhotoLimits) -> Result<Vec<u8>, PhotoError
     Ok(bytes)
 }
 
-fn guess_format(bytes: &[u8]) -> Result<ImageFormat, PhotoError> {
+fn guess_format(bytes: &[u8]) -> Result<ImageFormat, PhotoErrorKind> {
     let reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
-        .map_err(|source| PhotoError::Io { path: None, source })?;
+        .map_err(|error| PhotoErrorKind::Io { error })?;
     match reader.format() {
         Some(f @ (ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP))
         | Some(f @ (ImageFormat::Bmp | ImageFormat::Tiff)) => Ok(f),
-        Some(other) => Err(PhotoError::UnsupportedFormat {
-            path: None,
+        Some(other) => Err(PhotoErrorKind::UnsupportedFormat {
             format: other
                 .extensions_str()
                 .first()
                 .map_or_else(|| format!("{other:?}"), |ext| ext.to_ascii_uppercase()),
         }),
-        None => Err(PhotoError::NotAnImage {
-            path: None,
+        None => Err(PhotoErrorKind::NotAnImage {
             looks_like_text: looks_like_text(bytes),
         }),
     }
@@ -334,14 +323,13 @@ fn decode_checked(
     bytes: &[u8],
     format: ImageFormat,
     limits: &PhotoLimits,
-) -> Result<Photo, PhotoError> {
+) -> Result<Photo, PhotoErrorKind> {
     // The PNG decoder reads on to the first IDAT before reporting a size, so a PNG's
     // declared size is checked straight from IHDR first.
     if let Some((width, height)) = png_ihdr_dimensions(bytes) {
         limits
             .check(width, height)
-            .map_err(|limit| PhotoError::TooLarge {
-                path: None,
+            .map_err(|limit| PhotoErrorKind::TooLarge {
                 width,
                 height,
                 limit,
@@ -352,8 +340,7 @@ fn decode_checked(
         Ok(dims) => dims,
         Err(ImageError::Limits(e)) => {
             return Err(match declared_dimensions(bytes, format) {
-                Some((width, height)) => PhotoError::TooLarge {
-                    path: None,
+                Some((width, height)) => PhotoErrorKind::TooLarge {
                     width,
                     height,
                     limit: limits
@@ -361,16 +348,14 @@ fn decode_checked(
                         .err()
                         .unwrap_or(SizeLimit::Memory(limits.max_alloc())),
                 },
-                None => PhotoError::Corrupt {
-                    path: None,
+                None => PhotoErrorKind::Corrupt {
                     message: e.to_string(),
                 },
             })
         }
         Err(e) => return Err(decode_error(e)),
     };
-    let too_large = |limit| PhotoError::TooLarge {
-        path: None,
+    let too_large = |limit| PhotoErrorKind::TooLarge {
         width,
         height,
         limit,
@@ -378,8 +363,7 @@ fn decode_checked(
     limits.check(width, height).map_err(too_large)?;
 
     if is_truncated(bytes, format) {
-        return Err(PhotoError::Truncated {
-            path: None,
+        return Err(PhotoErrorKind::Truncated {
             message: "the data ends before the end of the image".into(),
         });
     }
@@ -482,7 +466,7 @@ fn jpeg_is_truncated(b: &[u8]) -> bool {
     }
 }
 
-fn decode_error(e: ImageError) -> PhotoError {
+fn decode_error(e: ImageError) -> PhotoErrorKind {
     let truncated = match &e {
         ImageError::IoError(io) => io.kind() == io::ErrorKind::UnexpectedEof,
         other => {
@@ -492,15 +476,9 @@ fn decode_error(e: ImageError) -> PhotoError {
     };
     let message = e.to_string();
     if truncated {
-        PhotoError::Truncated {
-            path: None,
-            message,
-        }
+        PhotoErrorKind::Truncated { message }
     } else {
-        PhotoError::Corrupt {
-            path: None,
-            message,
-        }
+        PhotoErrorKind::Corrupt { message }
     }
 }
 

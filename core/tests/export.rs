@@ -11,7 +11,8 @@ use std::time::SystemTime;
 
 use facesorter_core::export::{
     export_matches, save_face_crop, ExportError, ExportMatch, ExportRequest, ExportSummary,
-    ProbeInfo, EXPORT_MARKER, GALLERY_MAX_WIDTH, MANIFEST_COLUMNS, PAIR_HEIGHT, PROBE_MAX_WIDTH,
+    ProbeInfo, EXPORT_MARKER, GALLERY_MAX_WIDTH, LABEL_HEIGHT, MANIFEST_COLUMNS, PAIR_HEIGHT,
+    PANEL_HEIGHT, PROBE_MAX_WIDTH,
 };
 use facesorter_core::geometry::FaceBox;
 use facesorter_core::photo::{load_photo, PhotoLimits};
@@ -560,4 +561,111 @@ fn a_folder_that_cannot_be_created_is_an_error() {
     )
     .expect_err("a file is not a folder");
     assert!(matches!(err, ExportError::CreateDir { .. }), "{err}");
+}
+
+/// The label strips of one export of a synthetic photo saved under each of `names`, every
+/// match with the same score and quality, so that labels differ only in the name.
+fn label_strips(names: &[&str]) -> Vec<RgbImage> {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let photo = RgbImage::from_fn(300, 200, |x, y| Rgb([(x % 200) as u8, (y % 200) as u8, 90]));
+    let matches = names
+        .iter()
+        .map(|name| {
+            let path = tmp.path().join(name);
+            photo
+                .save_with_format(&path, ImageFormat::Png)
+                .expect("save");
+            ExportMatch {
+                photo_path: path,
+                face_box: fb(100.0, 50.0, 200.0, 150.0),
+                score: 0.8,
+                norm: 20.0,
+            }
+        })
+        .collect();
+    let dir = tmp.path().join("export");
+    let req = ExportRequest {
+        probe: ProbeInfo {
+            path: tmp.path().join("probe.png"),
+            face_box: fb(100.0, 50.0, 200.0, 150.0),
+            image: Some(std::sync::Arc::new(photo.clone())),
+        },
+        ..request(&dir, matches, false)
+    };
+    let summary = run(&req);
+    assert!(summary.failed.is_empty(), "{:?}", summary.failed);
+    let (_, rows) = read_csv(&dir.join("matches.csv"));
+    names
+        .iter()
+        .map(|name| {
+            let row = rows
+                .iter()
+                .find(|r| r["photo_path"].ends_with(name))
+                .unwrap_or_else(|| panic!("{name} not in matches.csv"));
+            let pair = image::open(dir.join(&row["pair_image"]))
+                .expect("pair image")
+                .to_rgb8();
+            image::imageops::crop_imm(&pair, 0, PANEL_HEIGHT, pair.width(), LABEL_HEIGHT).to_image()
+        })
+        .collect()
+}
+
+/// Columns from the first to the last one with light text pixels, right of the colour
+/// swatch (which ends 22 px from the left).
+fn ink_width(strip: &RgbImage) -> u32 {
+    let inked: Vec<u32> = (30..strip.width())
+        .filter(|&x| (0..strip.height()).any(|y| strip.get_pixel(x, y).0.iter().all(|&c| c > 140)))
+        .collect();
+    match (inked.first(), inked.last()) {
+        (Some(first), Some(last)) => last - first + 1,
+        _ => 0,
+    }
+}
+
+/// Pixels whose brightness differs by more than JPEG noise.
+fn differing_pixels(a: &RgbImage, b: &RgbImage) -> usize {
+    a.pixels()
+        .zip(b.pixels())
+        .filter(|(p, q)| p.0.iter().zip(q.0).any(|(&x, y)| x.abs_diff(y) > 40))
+        .count()
+}
+
+#[test]
+fn labels_draw_accented_names_and_leave_off_names_no_font_draws() {
+    // U+E000 is private use and U+0378 unassigned: no font draws them.
+    let names = [
+        "Zoë Müller.jpg",
+        "Zoe Muller.jpg",
+        "\u{e000}\u{378}.jpg",
+        "\u{e000}abc.jpg",
+        "x.jpg",
+    ];
+    let strips = label_strips(&names);
+    let widths: Vec<u32> = strips.iter().map(ink_width).collect();
+    let [accented, folded, unknown, mixed, short] = widths[..] else {
+        unreachable!()
+    };
+    // The accented name is drawn as wide as its ASCII twin (same glyph count).
+    assert!(folded > 0, "{widths:?}");
+    assert!(accented.abs_diff(folded) * 20 <= folded, "{widths:?}");
+    // ... and with its diacritics: the two strips are not the same picture.
+    assert!(differing_pixels(&strips[0], &strips[1]) > 0);
+    // A name with a character no font draws is left off whole, the score part still shows.
+    assert!(unknown > 0, "score text missing: {widths:?}");
+    assert!(unknown < short, "name drawn in part: {widths:?}");
+    assert_eq!(mixed, unknown, "{widths:?}");
+    assert_eq!(differing_pixels(&strips[2], &strips[3]), 0);
+}
+
+#[test]
+fn cjk_names_are_drawn_or_left_off_never_mangled() {
+    let names = ["王小明.jpg", "\u{e000}.jpg", "???.jpg"];
+    let strips = label_strips(&names);
+    let (cjk, left_off, question_marks) = (&strips[0], &strips[1], &strips[2]);
+    if differing_pixels(cjk, left_off) == 0 {
+        eprintln!("no CJK font on this system: the name was left off");
+    } else {
+        assert!(ink_width(cjk) > ink_width(left_off));
+        assert!(differing_pixels(cjk, question_marks) > 0, "drawn as '?'");
+    }
 }

@@ -1,6 +1,8 @@
 //! Search against synthetic albums whose expected rankings are worked out independently
 //! (by hand, or with naive f64 dot products), never from the code under test.
 
+mod common;
+
 use std::collections::HashSet;
 
 use facesorter_core::embed::FaceEmbedding;
@@ -62,21 +64,6 @@ fn small_album() -> Album {
     album
 }
 
-/// splitmix64 floats in [-1, 1).
-fn noise(seed: u64, n: usize) -> Vec<f32> {
-    let mut s = seed;
-    (0..n)
-        .map(|_| {
-            s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = s;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^= z >> 31;
-            ((z >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-        })
-        .collect()
-}
-
 fn unit(v: &[f32]) -> Vec<f32> {
     let n = v
         .iter()
@@ -90,7 +77,7 @@ fn unit(v: &[f32]) -> Vec<f32> {
 /// that real clusters (high scores) exist, and one face is duplicated exactly (a tie).
 fn random_album(photos: usize, dim: usize, seed: u64) -> Album {
     let mut album = Album::new(dim);
-    let counts = noise(seed, photos);
+    let counts = common::noise(seed, photos);
     let mut face_no = 0u64;
     let mut rows: Vec<Vec<f32>> = Vec::new();
     for (p, c) in counts.iter().enumerate() {
@@ -98,7 +85,7 @@ fn random_album(photos: usize, dim: usize, seed: u64) -> Album {
         let faces = (0..count)
             .map(|_| {
                 face_no += 1;
-                let mut v = noise(seed * 1000 + face_no, dim);
+                let mut v = common::noise(seed * 1000 + face_no, dim);
                 if face_no.is_multiple_of(7) && !rows.is_empty() {
                     // A noisy copy of an earlier face: the same "person".
                     let base = &rows[(face_no as usize * 31) % rows.len()];
@@ -336,7 +323,7 @@ fn above_agrees_with_naive_filter() {
 #[test]
 fn histogram_sums_to_len_and_matches_naive_bins() {
     let album = random_album(600, 32, 9);
-    let q = Query::from_vector(&noise(42, 32)).expect("non-zero");
+    let q = Query::from_vector(&common::noise(42, 32)).expect("non-zero");
     let ranked = RankedMatches::compute(&q, &album).expect("ranks");
     for (bins, lo, hi) in [
         (20, -1.0f32, 1.0f32),

@@ -101,7 +101,8 @@ fn index_with_progress(
         cancel,
     );
     bar.finish_and_clear();
-    let outcome = outcome.with_context(|| format!("indexing {}", shown_path(gallery)))?;
+    // Every indexing error already names its folder or file: no context that repeats it.
+    let outcome = outcome?;
     if let Some(notice) = &outcome.summary.cache_notice {
         eprintln!("facesorter: {}", terminal_safe(notice));
     }

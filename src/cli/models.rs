@@ -4,6 +4,7 @@ use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 
 use anyhow::Context;
+use facesorter_core::error::chain;
 use facesorter_core::models::{download, verify_entry, ModelLocator, ModelSpec};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -137,13 +138,13 @@ pub fn run(args: &ModelsArgs) -> anyhow::Result<ExitCode> {
                         Ok(()) => println!("ok       {}  {}", m.id, shown_path(&found.path)),
                         Err(e) => {
                             failures += 1;
-                            println!("DAMAGED  {}  {}", m.id, terminal_safe(&e.to_string()));
+                            println!("DAMAGED  {}  {}", m.id, terminal_safe(&chain(&e)));
                         }
                     },
                     Err(_) if ids.is_empty() => println!("missing  {}", m.id),
                     Err(e) => {
                         failures += 1;
-                        println!("missing  {}  {}", m.id, terminal_safe(&e.to_string()));
+                        println!("missing  {}  {}", m.id, terminal_safe(&chain(&e)));
                     }
                 }
             }

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use facesorter_core::engine::{DetectionEngine, Face, FaceEngine};
+use facesorter_core::error::chain;
 use facesorter_core::geometry::{DetectedFace, FaceBox, PixelPoint, CROP_SIZE, TEMPLATE_112};
 use facesorter_core::models::ModelLocator;
 
@@ -35,12 +36,8 @@ pub(super) fn open_engine(args: &EngineArgs) -> anyhow::Result<FaceEngine> {
 }
 
 /// Reports one failed input: a line on stderr, and an error object in JSON mode.
-fn report_failure(path: &Path, err: &anyhow::Error, json: bool, verbose: bool) {
-    let message = if verbose {
-        format!("{err:#}")
-    } else {
-        err.to_string()
-    };
+fn report_failure(path: &Path, err: &anyhow::Error, json: bool) {
+    let message = chain(err.as_ref());
     // Photo errors already name the file; others get it in front.
     if message.contains(&path.display().to_string()) {
         eprintln!("facesorter: {}", terminal_safe(&message));
@@ -54,7 +51,7 @@ fn report_failure(path: &Path, err: &anyhow::Error, json: bool, verbose: bool) {
     if json {
         print_json(&ImageErrorJson {
             image: display_path(path),
-            error: format!("{err:#}"),
+            error: message,
         });
     }
 }
@@ -78,7 +75,7 @@ pub fn detect(engine_args: &EngineArgs, args: &DetectArgs) -> anyhow::Result<Exi
             Ok(out) => print_faces_text(&out),
             Err(e) => {
                 failures += 1;
-                report_failure(path, &e, args.json, engine_args.verbose);
+                report_failure(path, &e, args.json);
             }
         }
     }
@@ -192,7 +189,7 @@ pub fn embed(engine_args: &EngineArgs, args: &EmbedArgs) -> anyhow::Result<ExitC
             }
             Err(e) => {
                 failures += 1;
-                report_failure(path, &e, args.json, engine_args.verbose);
+                report_failure(path, &e, args.json);
             }
         }
     }
@@ -230,7 +227,7 @@ pub fn compare(engine_args: &EngineArgs, args: &CompareArgs) -> anyhow::Result<E
             }
             Err(e) => {
                 failures += 1;
-                report_failure(path, &e, false, engine_args.verbose);
+                report_failure(path, &e, false);
                 counts.push(0);
                 largest.push(None);
             }

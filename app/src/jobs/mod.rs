@@ -71,17 +71,7 @@ impl<T: Send + 'static> Job<T> {
     }
 }
 
-/// An error and its causes on one line each: what the window shows.
+/// An error and its causes on one line, each once: what the window shows.
 pub fn describe(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        let line = cause.to_string();
-        if !text.contains(&line) {
-            text.push_str("\n  caused by: ");
-            text.push_str(&line);
-        }
-        source = cause.source();
-    }
-    text
+    facesorter_core::error::chain(err)
 }

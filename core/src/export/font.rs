@@ -1,190 +1,251 @@
-//! A tiny 5×7 pixel font for the label strip of pair images: printable ASCII plus the
-//! middle dot. Drawn by hand for this project (no third-party font data); other characters
-//! are drawn as `?`.
+//! Text for the label strip of pair images, drawn with a font rasteriser (`ab_glyph`).
+//!
+//! The fonts come from a dependency — egui's Hack and Ubuntu Light (`epaint_default_fonts`:
+//! Latin with accents, Greek, Cyrillic) — and, for other scripts (CJK, …), from the fonts
+//! installed on the system, scanned once when a character first needs them. No font file
+//! lives in this repository. Text with a character no font draws is not laid out at all:
+//! the caller leaves it off rather than draw it mangled.
 
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard, OnceLock};
+
+use ab_glyph::{point, Font, FontArc, FontRef, FontVec, Glyph, PxScale, ScaleFont};
 use image::{Rgb, RgbImage};
 
-/// Glyph size in font pixels; one column of spacing follows each glyph.
-pub const GLYPH_WIDTH: u32 = 5;
-pub const GLYPH_HEIGHT: u32 = 7;
-const ADVANCE: u32 = GLYPH_WIDTH + 1;
+/// One line of text laid out at a pixel size, ready to draw.
+pub struct Line {
+    glyphs: Vec<(FontArc, Glyph)>,
+    width: f32,
+    height: f32,
+}
 
-/// Rows top to bottom; bit 4 is the leftmost column. Index = code point − 0x20.
-#[rustfmt::skip]
-const ASCII: [[u8; 7]; 95] = [
-    [0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00], // ' '
-    [0x04, 0x04, 0x04, 0x04, 0x04, 0x00, 0x04], // !
-    [0x0A, 0x0A, 0x0A, 0x00, 0x00, 0x00, 0x00], // "
-    [0x0A, 0x0A, 0x1F, 0x0A, 0x1F, 0x0A, 0x0A], // #
-    [0x04, 0x0F, 0x14, 0x0E, 0x05, 0x1E, 0x04], // $
-    [0x18, 0x19, 0x02, 0x04, 0x08, 0x13, 0x03], // %
-    [0x0C, 0x12, 0x14, 0x08, 0x15, 0x12, 0x0D], // &
-    [0x04, 0x04, 0x08, 0x00, 0x00, 0x00, 0x00], // '
-    [0x02, 0x04, 0x08, 0x08, 0x08, 0x04, 0x02], // (
-    [0x08, 0x04, 0x02, 0x02, 0x02, 0x04, 0x08], // )
-    [0x00, 0x04, 0x15, 0x0E, 0x15, 0x04, 0x00], // *
-    [0x00, 0x04, 0x04, 0x1F, 0x04, 0x04, 0x00], // +
-    [0x00, 0x00, 0x00, 0x00, 0x0C, 0x04, 0x08], // ,
-    [0x00, 0x00, 0x00, 0x1F, 0x00, 0x00, 0x00], // -
-    [0x00, 0x00, 0x00, 0x00, 0x00, 0x0C, 0x0C], // .
-    [0x00, 0x01, 0x02, 0x04, 0x08, 0x10, 0x00], // /
-    [0x0E, 0x11, 0x13, 0x15, 0x19, 0x11, 0x0E], // 0
-    [0x04, 0x0C, 0x04, 0x04, 0x04, 0x04, 0x0E], // 1
-    [0x0E, 0x11, 0x01, 0x02, 0x04, 0x08, 0x1F], // 2
-    [0x1F, 0x02, 0x04, 0x02, 0x01, 0x11, 0x0E], // 3
-    [0x02, 0x06, 0x0A, 0x12, 0x1F, 0x02, 0x02], // 4
-    [0x1F, 0x10, 0x1E, 0x01, 0x01, 0x11, 0x0E], // 5
-    [0x06, 0x08, 0x10, 0x1E, 0x11, 0x11, 0x0E], // 6
-    [0x1F, 0x01, 0x02, 0x04, 0x08, 0x08, 0x08], // 7
-    [0x0E, 0x11, 0x11, 0x0E, 0x11, 0x11, 0x0E], // 8
-    [0x0E, 0x11, 0x11, 0x0F, 0x01, 0x02, 0x0C], // 9
-    [0x00, 0x0C, 0x0C, 0x00, 0x0C, 0x0C, 0x00], // :
-    [0x00, 0x0C, 0x0C, 0x00, 0x0C, 0x04, 0x08], // ;
-    [0x02, 0x04, 0x08, 0x10, 0x08, 0x04, 0x02], // <
-    [0x00, 0x00, 0x1F, 0x00, 0x1F, 0x00, 0x00], // =
-    [0x08, 0x04, 0x02, 0x01, 0x02, 0x04, 0x08], // >
-    [0x0E, 0x11, 0x01, 0x02, 0x04, 0x00, 0x04], // ?
-    [0x0E, 0x11, 0x01, 0x0D, 0x15, 0x15, 0x0E], // @
-    [0x0E, 0x11, 0x11, 0x11, 0x1F, 0x11, 0x11], // A
-    [0x1E, 0x11, 0x11, 0x1E, 0x11, 0x11, 0x1E], // B
-    [0x0E, 0x11, 0x10, 0x10, 0x10, 0x11, 0x0E], // C
-    [0x1C, 0x12, 0x11, 0x11, 0x11, 0x12, 0x1C], // D
-    [0x1F, 0x10, 0x10, 0x1E, 0x10, 0x10, 0x1F], // E
-    [0x1F, 0x10, 0x10, 0x1E, 0x10, 0x10, 0x10], // F
-    [0x0E, 0x11, 0x10, 0x17, 0x11, 0x11, 0x0F], // G
-    [0x11, 0x11, 0x11, 0x1F, 0x11, 0x11, 0x11], // H
-    [0x0E, 0x04, 0x04, 0x04, 0x04, 0x04, 0x0E], // I
-    [0x07, 0x02, 0x02, 0x02, 0x02, 0x12, 0x0C], // J
-    [0x11, 0x12, 0x14, 0x18, 0x14, 0x12, 0x11], // K
-    [0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x1F], // L
-    [0x11, 0x1B, 0x15, 0x15, 0x11, 0x11, 0x11], // M
-    [0x11, 0x11, 0x19, 0x15, 0x13, 0x11, 0x11], // N
-    [0x0E, 0x11, 0x11, 0x11, 0x11, 0x11, 0x0E], // O
-    [0x1E, 0x11, 0x11, 0x1E, 0x10, 0x10, 0x10], // P
-    [0x0E, 0x11, 0x11, 0x11, 0x15, 0x12, 0x0D], // Q
-    [0x1E, 0x11, 0x11, 0x1E, 0x14, 0x12, 0x11], // R
-    [0x0F, 0x10, 0x10, 0x0E, 0x01, 0x01, 0x1E], // S
-    [0x1F, 0x04, 0x04, 0x04, 0x04, 0x04, 0x04], // T
-    [0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x0E], // U
-    [0x11, 0x11, 0x11, 0x11, 0x11, 0x0A, 0x04], // V
-    [0x11, 0x11, 0x11, 0x15, 0x15, 0x15, 0x0A], // W
-    [0x11, 0x11, 0x0A, 0x04, 0x0A, 0x11, 0x11], // X
-    [0x11, 0x11, 0x11, 0x0A, 0x04, 0x04, 0x04], // Y
-    [0x1F, 0x01, 0x02, 0x04, 0x08, 0x10, 0x1F], // Z
-    [0x0E, 0x08, 0x08, 0x08, 0x08, 0x08, 0x0E], // [
-    [0x00, 0x10, 0x08, 0x04, 0x02, 0x01, 0x00], // \
-    [0x0E, 0x02, 0x02, 0x02, 0x02, 0x02, 0x0E], // ]
-    [0x04, 0x0A, 0x11, 0x00, 0x00, 0x00, 0x00], // ^
-    [0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x1F], // _
-    [0x08, 0x04, 0x02, 0x00, 0x00, 0x00, 0x00], // `
-    [0x00, 0x00, 0x0E, 0x01, 0x0F, 0x11, 0x0F], // a
-    [0x10, 0x10, 0x16, 0x19, 0x11, 0x11, 0x1E], // b
-    [0x00, 0x00, 0x0E, 0x10, 0x10, 0x11, 0x0E], // c
-    [0x01, 0x01, 0x0D, 0x13, 0x11, 0x11, 0x0F], // d
-    [0x00, 0x00, 0x0E, 0x11, 0x1F, 0x10, 0x0E], // e
-    [0x06, 0x09, 0x08, 0x1C, 0x08, 0x08, 0x08], // f
-    [0x00, 0x0F, 0x11, 0x11, 0x0F, 0x01, 0x0E], // g
-    [0x10, 0x10, 0x16, 0x19, 0x11, 0x11, 0x11], // h
-    [0x04, 0x00, 0x0C, 0x04, 0x04, 0x04, 0x0E], // i
-    [0x02, 0x00, 0x06, 0x02, 0x02, 0x12, 0x0C], // j
-    [0x10, 0x10, 0x12, 0x14, 0x18, 0x14, 0x12], // k
-    [0x0C, 0x04, 0x04, 0x04, 0x04, 0x04, 0x0E], // l
-    [0x00, 0x00, 0x1A, 0x15, 0x15, 0x11, 0x11], // m
-    [0x00, 0x00, 0x16, 0x19, 0x11, 0x11, 0x11], // n
-    [0x00, 0x00, 0x0E, 0x11, 0x11, 0x11, 0x0E], // o
-    [0x00, 0x00, 0x1E, 0x11, 0x1E, 0x10, 0x10], // p
-    [0x00, 0x00, 0x0D, 0x13, 0x0F, 0x01, 0x01], // q
-    [0x00, 0x00, 0x16, 0x19, 0x10, 0x10, 0x10], // r
-    [0x00, 0x00, 0x0E, 0x10, 0x0E, 0x01, 0x1E], // s
-    [0x08, 0x08, 0x1C, 0x08, 0x08, 0x09, 0x06], // t
-    [0x00, 0x00, 0x11, 0x11, 0x11, 0x13, 0x0D], // u
-    [0x00, 0x00, 0x11, 0x11, 0x11, 0x0A, 0x04], // v
-    [0x00, 0x00, 0x11, 0x11, 0x15, 0x15, 0x0A], // w
-    [0x00, 0x00, 0x11, 0x0A, 0x04, 0x0A, 0x11], // x
-    [0x00, 0x00, 0x11, 0x11, 0x0F, 0x01, 0x0E], // y
-    [0x00, 0x00, 0x1F, 0x02, 0x04, 0x08, 0x1F], // z
-    [0x02, 0x04, 0x04, 0x08, 0x04, 0x04, 0x02], // {
-    [0x04, 0x04, 0x04, 0x04, 0x04, 0x04, 0x04], // |
-    [0x08, 0x04, 0x04, 0x02, 0x04, 0x04, 0x08], // }
-    [0x00, 0x00, 0x08, 0x15, 0x02, 0x00, 0x00], // ~
-];
+impl Line {
+    /// Pixels from the left of the first glyph to the end of the last advance.
+    pub fn width(&self) -> u32 {
+        self.width.ceil() as u32
+    }
 
-const MIDDLE_DOT: [u8; 7] = [0x00, 0x00, 0x00, 0x0C, 0x0C, 0x00, 0x00];
-const UNKNOWN: char = '?';
-
-fn glyph(c: char) -> &'static [u8; 7] {
-    match c {
-        ' '..='~' => &ASCII[c as usize - 0x20],
-        '·' | '•' => &MIDDLE_DOT,
-        _ => &ASCII[UNKNOWN as usize - 0x20],
+    /// Pixels from the top of the line (ascent) to its bottom (descent).
+    pub fn height(&self) -> u32 {
+        self.height.ceil() as u32
     }
 }
 
-/// Width in image pixels of `text` drawn at `scale` (no trailing spacing).
-pub fn text_width(text: &str, scale: u32) -> u32 {
-    let n = text.chars().count() as u32;
-    (n * ADVANCE).saturating_sub(1) * scale
-}
-
-/// Height in image pixels of a line drawn at `scale`.
-pub fn text_height(scale: u32) -> u32 {
-    GLYPH_HEIGHT * scale
-}
-
-/// Draws `text` with its top-left corner at (`x`, `y`), each font pixel a `scale`×`scale`
-/// square. Whatever falls outside the image is clipped.
-pub fn draw_text(image: &mut RgbImage, x: i64, y: i64, text: &str, scale: u32, color: Rgb<u8>) {
-    let scale = i64::from(scale.max(1));
-    let (w, h) = (i64::from(image.width()), i64::from(image.height()));
-    for (i, c) in text.chars().enumerate() {
-        let gx = x + i as i64 * i64::from(ADVANCE) * scale;
-        if gx >= w {
-            break;
-        }
-        for (row, bits) in glyph(c).iter().enumerate() {
-            for col in 0..GLYPH_WIDTH as i64 {
-                if bits & (0x10 >> col) == 0 {
-                    continue;
-                }
-                let px = gx + col * scale;
-                let py = y + row as i64 * scale;
-                for yy in py.max(0)..(py + scale).min(h) {
-                    for xx in px.max(0)..(px + scale).min(w) {
-                        image.put_pixel(xx as u32, yy as u32, color);
-                    }
-                }
+/// Lays out `text` on one line, `px` pixels high. `None` when a character of it is drawn by
+/// no available font (or is a control character).
+pub fn layout(text: &str, px: f32) -> Option<Line> {
+    let mut set = font_set();
+    let scale = PxScale::from(px);
+    let primary = set.fonts.first()?.as_scaled(scale);
+    let (ascent, height) = (primary.ascent(), primary.height());
+    let mut glyphs: Vec<(FontArc, Glyph)> = Vec::with_capacity(text.len());
+    let mut x = 0.0f32;
+    let mut previous: Option<(usize, ab_glyph::GlyphId)> = None;
+    for c in text.chars() {
+        let index = set.font_for(c)?;
+        let font = set.fonts[index].clone();
+        let scaled = font.as_scaled(scale);
+        let id = font.glyph_id(c);
+        if let Some((prev_index, prev_id)) = previous {
+            if prev_index == index {
+                x += scaled.kern(prev_id, id);
             }
         }
+        let glyph = id.with_scale_and_position(scale, point(x, ascent));
+        x += scaled.h_advance(id);
+        previous = Some((index, id));
+        glyphs.push((font, glyph));
     }
+    Some(Line {
+        glyphs,
+        width: x.max(0.0),
+        height,
+    })
+}
+
+/// Whether some available font draws every character of `text`.
+pub fn can_draw(text: &str) -> bool {
+    let mut set = font_set();
+    text.chars().all(|c| set.font_for(c).is_some())
+}
+
+/// Draws `line` with its top-left corner at (`left`, `top`), blended over the image in
+/// `color`; whatever falls outside the image is cut.
+pub fn draw(image: &mut RgbImage, left: i64, top: i64, line: &Line, color: Rgb<u8>) {
+    let (w, h) = (i64::from(image.width()), i64::from(image.height()));
+    for (font, glyph) in &line.glyphs {
+        let mut glyph = glyph.clone();
+        glyph.position = point(
+            glyph.position.x + left as f32,
+            glyph.position.y + top as f32,
+        );
+        let Some(outlined) = font.outline_glyph(glyph) else {
+            continue;
+        };
+        let bounds = outlined.px_bounds();
+        outlined.draw(|gx, gy, coverage| {
+            let x = bounds.min.x as i64 + i64::from(gx);
+            let y = bounds.min.y as i64 + i64::from(gy);
+            if x < 0 || y < 0 || x >= w || y >= h {
+                return;
+            }
+            let a = coverage.clamp(0.0, 1.0);
+            let pixel = image.get_pixel_mut(x as u32, y as u32);
+            for (channel, ink) in pixel.0.iter_mut().zip(color.0) {
+                *channel = (f32::from(*channel) * (1.0 - a) + f32::from(ink) * a).round() as u8;
+            }
+        });
+    }
+}
+
+/// The fonts tried in order, and which of them draws each character met so far.
+struct FontSet {
+    /// The bundled fonts first, then system fonts as they are needed.
+    fonts: Vec<FontArc>,
+    /// `None` until a character is met that no loaded font draws.
+    system: Option<SystemFonts>,
+    by_char: HashMap<char, Option<usize>>,
+}
+
+fn font_set() -> MutexGuard<'static, FontSet> {
+    static FONTS: OnceLock<Mutex<FontSet>> = OnceLock::new();
+    FONTS
+        .get_or_init(|| Mutex::new(FontSet::bundled()))
+        .lock()
+        // The set is only ever extended; a panic elsewhere leaves it usable.
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl FontSet {
+    fn bundled() -> Self {
+        // Hack (monospace, regular weight) reads best at label sizes; Ubuntu Light adds a few
+        // characters Hack lacks.
+        let fonts = [
+            epaint_default_fonts::HACK_REGULAR,
+            epaint_default_fonts::UBUNTU_LIGHT,
+        ]
+        .into_iter()
+        .filter_map(|bytes| FontRef::try_from_slice(bytes).ok().map(FontArc::new))
+        .collect();
+        Self {
+            fonts,
+            system: None,
+            by_char: HashMap::new(),
+        }
+    }
+
+    fn font_for(&mut self, c: char) -> Option<usize> {
+        if let Some(&found) = self.by_char.get(&c) {
+            return found;
+        }
+        let found = if c.is_control() {
+            None
+        } else {
+            self.fonts
+                .iter()
+                .position(|f| covers(f, c))
+                .or_else(|| self.load_system_font_for(c))
+        };
+        self.by_char.insert(c, found);
+        found
+    }
+
+    /// The first installed font (regular upright faces first) that draws `c`, loaded and
+    /// appended to the set.
+    fn load_system_font_for(&mut self, c: char) -> Option<usize> {
+        let system = self.system.get_or_insert_with(SystemFonts::load);
+        let db = &system.db;
+        let id = system.order.iter().copied().find(|&id| {
+            db.with_face_data(id, |data, index| {
+                FontRef::try_from_slice_and_index(data, index).is_ok_and(|f| covers(&f, c))
+            })
+            .unwrap_or(false)
+        })?;
+        let font = db
+            .with_face_data(id, |data, index| {
+                FontVec::try_from_vec_and_index(data.to_vec(), index).ok()
+            })
+            .flatten()?;
+        self.fonts.push(FontArc::new(font));
+        Some(self.fonts.len() - 1)
+    }
+}
+
+/// The fonts installed on the system, in the order they are tried.
+struct SystemFonts {
+    db: fontdb::Database,
+    order: Vec<fontdb::ID>,
+}
+
+impl SystemFonts {
+    fn load() -> Self {
+        let mut db = fontdb::Database::new();
+        db.load_system_fonts();
+        let mut faces: Vec<&fontdb::FaceInfo> = db.faces().collect();
+        faces.sort_by_cached_key(|f| {
+            (
+                f.style != fontdb::Style::Normal,
+                (i32::from(f.weight.0) - 400).abs(),
+                f.post_script_name.clone(),
+            )
+        });
+        let order = faces.iter().map(|f| f.id).collect();
+        Self { db, order }
+    }
+}
+
+/// A font draws `c` when it maps it to a glyph with an outline (bitmap-only emoji fonts do
+/// not count: the rasteriser draws outlines); white space needs no outline.
+fn covers<F: Font>(font: &F, c: char) -> bool {
+    let id = font.glyph_id(c);
+    id.0 != 0 && (c.is_whitespace() || font.outline(id).is_some())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn every_printable_ascii_has_its_own_glyph() {
-        let glyphs: Vec<_> = (' '..='~').map(glyph).collect();
-        for (i, g) in glyphs.iter().enumerate().skip(1) {
-            assert!(
-                g.iter().any(|&r| r != 0),
-                "blank glyph {:?}",
-                (i as u8 + 0x20) as char
-            );
-            assert!(g.iter().all(|&r| r < 0x20), "glyph wider than 5 columns");
-        }
-        let mut unique = glyphs.clone();
-        unique.sort();
-        unique.dedup();
-        assert_eq!(unique.len(), glyphs.len(), "two characters share a glyph");
+    fn ink(image: &RgbImage) -> usize {
+        image.pixels().filter(|p| p.0[0] > 128).count()
     }
 
     #[test]
-    fn text_is_clipped_at_the_edges() {
+    fn bundled_fonts_draw_accented_latin_greek_and_cyrillic() {
+        for text in [
+            "Zoë Müller",
+            "Ελένη",
+            "Дмитрий",
+            "score 0.812 · quality 21.3",
+        ] {
+            let line = layout(text, 16.0).unwrap_or_else(|| panic!("{text} not drawn"));
+            assert!(line.width() > 0 && line.height() > 0, "{text}");
+            let mut image = RgbImage::new(line.width() + 4, line.height() + 4);
+            draw(&mut image, 2, 2, &line, Rgb([255, 255, 255]));
+            assert!(ink(&image) > 20, "{text}: no ink");
+        }
+    }
+
+    #[test]
+    fn control_and_private_use_characters_are_not_laid_out() {
+        assert!(layout("bell\u{7}", 16.0).is_none());
+        assert!(!can_draw("\u{e000}\u{e001}"));
+        assert!(can_draw("plain ascii"));
+    }
+
+    #[test]
+    fn text_is_cut_at_the_edges() {
+        let line = layout("Wéé", 20.0).expect("layout");
         let mut image = RgbImage::new(10, 5);
-        draw_text(&mut image, -3, -4, "W·é", 3, Rgb([255, 255, 255]));
-        draw_text(&mut image, 8, 3, "Hello", 2, Rgb([255, 255, 255]));
-        assert_eq!(text_width("ab", 2), 22);
-        assert_eq!(text_width("", 2), 0);
+        draw(&mut image, -3, -4, &line, Rgb([255, 255, 255]));
+        draw(&mut image, 8, 3, &line, Rgb([255, 255, 255]));
+        assert!(ink(&image) > 0);
+        assert_eq!(layout("", 16.0).map(|l| l.width()), Some(0));
+    }
+
+    #[test]
+    fn bigger_sizes_are_wider() {
+        let small = layout("Müller", 12.0).expect("layout").width();
+        let big = layout("Müller", 20.0).expect("layout").width();
+        assert!(big > small, "{big} vs {small}");
     }
 }

@@ -24,6 +24,7 @@ use image::codecs::jpeg::JpegEncoder;
 use image::RgbImage;
 use serde::Serialize;
 
+use crate::error::chain;
 use crate::geometry::FaceBox;
 use crate::photo::{load_photo, PhotoLimits};
 
@@ -111,25 +112,25 @@ pub struct ExportSummary {
 /// Why an export (or a face crop) could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
-    #[error("{}: cannot create the folder ({source})", path.display())]
+    #[error("{}: cannot create the folder", path.display())]
     CreateDir {
         path: PathBuf,
         #[source]
         source: io::Error,
     },
-    #[error("{}: cannot create the file ({source})", path.display())]
+    #[error("{}: cannot create the file", path.display())]
     Create {
         path: PathBuf,
         #[source]
         source: io::Error,
     },
-    #[error("{}: cannot write ({source})", path.display())]
+    #[error("{}: cannot write", path.display())]
     Write {
         path: PathBuf,
         #[source]
         source: io::Error,
     },
-    #[error("{}: cannot read ({source})", path.display())]
+    #[error("{}: cannot read", path.display())]
     Read {
         path: PathBuf,
         #[source]
@@ -137,7 +138,7 @@ pub enum ExportError {
     },
     #[error("{}: no free file name (every numbered variant is taken)", path.display())]
     NoFreeName { path: PathBuf },
-    #[error("{}: cannot encode the image ({source})", path.display())]
+    #[error("{}: cannot encode the image", path.display())]
     Encode {
         path: PathBuf,
         #[source]
@@ -295,9 +296,10 @@ pub fn export_matches(
         None => match load_photo(&req.probe.path, &limits) {
             Ok(photo) => Some(Cow::Owned(photo.image)),
             Err(e) => {
-                summary
-                    .failed
-                    .push((req.probe.path.clone(), format!("probe photo: {e}")));
+                summary.failed.push((
+                    req.probe.path.clone(),
+                    format!("probe photo: {}", chain(&e)),
+                ));
                 None
             }
         },
@@ -333,14 +335,13 @@ pub fn export_matches(
                 _ => {
                     let photo = load_photo(&m.photo_path, &limits)
                         .map(|p| Rc::new(p.image))
-                        .map_err(|e| e.to_string());
+                        .map_err(|e| chain(&e));
                     last = Some((m.photo_path.clone(), photo.clone()));
                     photo
                 }
             };
             let written = photo.and_then(|photo| {
-                write_pair(req, m, rank, probe_panel, &photo, &mut resizer)
-                    .map_err(|e| e.to_string())
+                write_pair(req, m, rank, probe_panel, &photo, &mut resizer).map_err(|e| chain(&e))
             });
             match written {
                 Ok(path) => {
@@ -368,7 +369,7 @@ pub fn export_matches(
                     }
                     Err(e) => summary
                         .failed
-                        .push((m.photo_path.clone(), format!("copy: {e}"))),
+                        .push((m.photo_path.clone(), format!("copy: {}", chain(&e)))),
                 }
             }
         }
@@ -419,13 +420,16 @@ fn write_pair(
             height: photo.height(),
         }
     })?;
-    let label = format!(
-        "score {:.3} · quality {:.1} · {}",
-        m.score,
-        m.norm,
-        file_name_of(&m.photo_path)
+    let stats = format!("score {:.3} · quality {:.1}", m.score, m.norm);
+    // A name that is not UTF-8 would be drawn with replacement characters: left off.
+    let shown_name = m.photo_path.file_name().and_then(|n| n.to_str());
+    let pair = render::compose_pair(
+        probe_panel,
+        &gallery,
+        &stats,
+        shown_name.unwrap_or(""),
+        color,
     );
-    let pair = render::compose_pair(probe_panel, &gallery, &label, color);
     let bytes = encode_jpeg(&pair, &target)?;
     files::write_unique(&req.dir, &name, &bytes)
 }
@@ -441,9 +445,7 @@ fn write_manifests(dir: &Path, rows: &[ManifestRow], summary: &mut ExportSummary
             summary.csv = Some(path.clone());
             summary.written.push(path);
         }
-        Err(e) => summary
-            .failed
-            .push((dir.join("matches.csv"), e.to_string())),
+        Err(e) => summary.failed.push((dir.join("matches.csv"), chain(&e))),
     }
 
     let json = match serde_json::to_vec_pretty(rows) {
@@ -460,8 +462,6 @@ fn write_manifests(dir: &Path, rows: &[ManifestRow], summary: &mut ExportSummary
             summary.json = Some(path.clone());
             summary.written.push(path);
         }
-        Err(e) => summary
-            .failed
-            .push((dir.join("matches.json"), e.to_string())),
+        Err(e) => summary.failed.push((dir.join("matches.json"), chain(&e))),
     }
 }

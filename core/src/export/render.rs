@@ -176,12 +176,14 @@ pub(super) fn score_color(score: f32, threshold: f32) -> Rgb<u8> {
     }
 }
 
-/// Both panels side by side on one `PAIR_HEIGHT`-high canvas, with `label` in the strip
-/// underneath behind a swatch of `color`.
+/// Both panels side by side on one `PAIR_HEIGHT`-high canvas, with the label in the strip
+/// underneath behind a swatch of `color`: `stats` (score, quality) and the file `name`,
+/// which is left off when no available font draws all of it (it is in `matches.csv`).
 pub(super) fn compose_pair(
     probe: &RgbImage,
     gallery: &RgbImage,
-    label: &str,
+    stats: &str,
+    name: &str,
     color: Rgb<u8>,
 ) -> RgbImage {
     let width = probe.width() + GAP + gallery.width();
@@ -209,36 +211,47 @@ pub(super) fn compose_pair(
     );
     let text_left = pad + swatch + pad;
     let room = width.saturating_sub(text_left + pad);
-    let (text, scale) = fit_label(label, room);
-    let text_top = strip_top + (LABEL_HEIGHT - font::text_height(scale)) / 2;
-    font::draw_text(
-        &mut canvas,
-        i64::from(text_left),
-        i64::from(text_top),
-        &text,
-        scale,
-        TEXT,
-    );
+    let label = if !name.is_empty() && font::can_draw(name) {
+        format!("{stats} · {name}")
+    } else {
+        stats.to_string()
+    };
+    if let Some(line) = fit_label(&label, room) {
+        let text_top = strip_top + LABEL_HEIGHT.saturating_sub(line.height()) / 2;
+        font::draw(
+            &mut canvas,
+            i64::from(text_left),
+            i64::from(text_top),
+            &line,
+            TEXT,
+        );
+    }
     canvas
 }
 
-/// The largest scale (3, 2 or 1) at which `label` fits in `room` pixels; at scale 1 a label
-/// that is still too long loses characters from its end, marked with `...`.
-fn fit_label(label: &str, room: u32) -> (String, u32) {
-    for scale in [3, 2, 1] {
-        if font::text_width(label, scale) <= room {
-            return (label.to_string(), scale);
+/// Label sizes tried, largest first, in pixels (the strip is `LABEL_HEIGHT` high).
+const LABEL_PX: [f32; 3] = [20.0, 16.0, 12.0];
+
+/// `label` at the largest size at which it fits in `room` pixels; at the smallest size a
+/// label that is still too long loses characters from its end (the name's first), marked
+/// with `...`. `None` when not even `...` fits or the label cannot be drawn.
+fn fit_label(label: &str, room: u32) -> Option<font::Line> {
+    for px in LABEL_PX {
+        let line = font::layout(label, px)?;
+        if line.width() <= room {
+            return Some(line);
         }
     }
+    let smallest = LABEL_PX[LABEL_PX.len() - 1];
     let mut chars: Vec<char> = label.chars().collect();
-    while !chars.is_empty() {
-        chars.pop();
+    while chars.pop().is_some() {
         let text: String = chars.iter().chain(['.', '.', '.'].iter()).collect();
-        if font::text_width(&text, 1) <= room {
-            return (text, 1);
+        let line = font::layout(&text, smallest)?;
+        if line.width() <= room {
+            return Some(line);
         }
     }
-    (String::new(), 1)
+    None
 }
 
 /// The face with room around it at its own resolution, for saving on its own.
@@ -308,12 +321,12 @@ mod tests {
 
     #[test]
     fn long_labels_are_shortened_to_fit() {
-        let (text, scale) = fit_label("short", 1000);
-        assert_eq!((text.as_str(), scale), ("short", 3));
+        let short = fit_label("short", 1000).expect("fits");
+        let biggest = font::layout("short", LABEL_PX[0]).expect("layout");
+        assert_eq!(short.width(), biggest.width());
         let long = "x".repeat(400);
-        let (text, scale) = fit_label(&long, 300);
-        assert_eq!(scale, 1);
-        assert!(text.ends_with("...") && font::text_width(&text, 1) <= 300);
-        assert_eq!(fit_label("abc", 0).0, "");
+        let cut = fit_label(&long, 300).expect("fits when cut");
+        assert!(cut.width() <= 300 && cut.width() > 200, "{}", cut.width());
+        assert!(fit_label("abc", 0).is_none());
     }
 }

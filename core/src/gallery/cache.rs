@@ -60,7 +60,7 @@ const STRAY_TEMP_AGE: Duration = Duration::from_secs(10 * 60);
 /// A failure to write or clean the cache. Loading never fails: see [`CacheLoad`].
 #[derive(Debug, thiserror::Error)]
 pub enum CacheError {
-    #[error("gallery cache: cannot {action} {path}: {source}")]
+    #[error("gallery cache: cannot {action} {}", path.display())]
     Io {
         action: &'static str,
         path: PathBuf,

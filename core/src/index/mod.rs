@@ -121,7 +121,7 @@ pub struct IndexOutcome {
 pub enum IndexError {
     #[error("{}: not a folder", path.display())]
     NotAFolder { path: PathBuf },
-    #[error("{}: cannot open the gallery folder ({source})", path.display())]
+    #[error("{}: cannot open the gallery folder", path.display())]
     Unreadable {
         path: PathBuf,
         #[source]

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use super::reconcile::{VanishedPhotos, WorkItem};
 use super::scan::FileStamp;
 use crate::engine::FaceEngine;
+use crate::error::chain;
 use crate::gallery::{Album, FaceRecord, PhotoRecord};
 use crate::photo::{decode_photo_from, read_photo_bytes};
 
@@ -89,7 +90,7 @@ pub(crate) fn prepare(
         Err(e) => {
             return Prepared::Failed {
                 item,
-                reason: e.to_string(),
+                reason: chain(&e),
             }
         }
     };
@@ -100,7 +101,7 @@ pub(crate) fn prepare(
         Err(e) => {
             return Prepared::Failed {
                 item,
-                reason: format!("face detection failed: {e}"),
+                reason: format!("face detection failed: {}", chain(&e)),
             }
         }
     };
@@ -119,7 +120,7 @@ pub(crate) fn prepare(
             )),
             // A degenerate landmark set (all points on a line) cannot be aligned: the
             // face is skipped, the rest of the photo is still useful.
-            Err(e) => log::warn!("{}: face skipped: {e}", item.photo.path.display()),
+            Err(e) => log::warn!("{}: face skipped: {}", item.photo.path.display(), chain(&e)),
         }
     }
     Prepared::Analysed {
@@ -140,7 +141,7 @@ fn read_stable(engine: &FaceEngine, item: &WorkItem) -> Result<(Vec<u8>, FileSta
     };
     for _ in 0..READ_ATTEMPTS {
         let before = stamp()?;
-        let bytes = read_photo_bytes(path, &engine.options().limits).map_err(|e| e.to_string())?;
+        let bytes = read_photo_bytes(path, &engine.options().limits).map_err(|e| chain(&e))?;
         let after = stamp()?;
         if before == after && bytes.len() as u64 == after.size {
             return Ok((bytes, after));

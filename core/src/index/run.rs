@@ -16,6 +16,7 @@ use super::reconcile::{copy_photo, reconcile, VanishedPhotos, WorkItem};
 use super::scan::scan_gallery;
 use super::{IndexError, IndexEvent, IndexFailure, IndexOptions, IndexOutcome, IndexSummary};
 use crate::engine::{EngineError, FaceEngine};
+use crate::error::chain;
 use crate::gallery::{Album, CacheLoad, FaceRecord, Fingerprint, GalleryCache, PhotoRecord};
 
 /// Indexes the photos under `root` (see the module docs) and returns the album.
@@ -320,7 +321,7 @@ impl Run<'_> {
         let album = with_unsettled(state, work, cached, None);
         let save_started = Instant::now();
         if let Err(e) = cache.save(self.root, fp, &album) {
-            log::warn!("checkpoint not saved: {e}");
+            log::warn!("checkpoint not saved: {}", chain(&e));
         }
         state.checkpoints.last_save_cost = save_started.elapsed();
         state.checkpoints.last_save = Instant::now();
@@ -332,7 +333,10 @@ impl Run<'_> {
             return;
         };
         if let Err(e) = cache.save(self.root, fp, album) {
-            let text = format!("the cache could not be saved ({e}); the next run will index again");
+            let text = format!(
+                "the cache could not be saved ({}); the next run will index again",
+                chain(&e)
+            );
             summary.cache_notice = Some(match summary.cache_notice.take() {
                 Some(earlier) => format!("{earlier}; {text}"),
                 None => text,

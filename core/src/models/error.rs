@@ -18,7 +18,7 @@ pub enum ModelError {
         message: String,
     },
 
-    #[error("{action} {}: {source}", path.display())]
+    #[error("{action} {}", path.display())]
     Io {
         action: &'static str,
         path: PathBuf,
@@ -55,7 +55,7 @@ pub enum ModelError {
         actual: String,
     },
 
-    #[error("requesting {url}: {source}")]
+    #[error("requesting {url}")]
     Http {
         url: String,
         #[source]
@@ -66,8 +66,8 @@ pub enum ModelError {
     HttpStatus { url: String, status: u16 },
 
     #[error(
-        "download of {url} interrupted after {bytes} bytes: {source}; \
-         run it again to resume from {}",
+        "download of {url} interrupted after {bytes} bytes \
+         (run it again to resume from {})",
         part.display()
     )]
     Transfer {

@@ -187,7 +187,7 @@ impl Runtime {
     ) -> Result<Session, RuntimeError> {
         let model_err = |e: ort::Error| RuntimeError::ModelLoad {
             path: path.to_path_buf(),
-            reason: e.to_string(),
+            reason: without_load_prefix(&e.to_string(), path),
         };
         let mut builder = Session::builder(env)
             .map_err(model_err)?
@@ -322,4 +322,14 @@ impl ModelSession {
         }
         Ok(result)
     }
+}
+
+/// ONNX Runtime starts its message with "Load model from PATH failed:"; the error names the
+/// file already, so only the reason is kept.
+fn without_load_prefix(message: &str, path: &Path) -> String {
+    let prefix = format!("Load model from {} failed:", path.display());
+    message
+        .strip_prefix(&prefix)
+        .map_or(message, str::trim_start)
+        .to_string()
 }
