@@ -119,7 +119,7 @@ fn main() {
         let s = &first.summary;
         let decoded_mib: f64 = first
             .album
-            .photos
+            .photos()
             .iter()
             .map(|p| f64::from(p.width) * f64::from(p.height) * 3.0)
             .sum::<f64>()
@@ -178,7 +178,7 @@ fn reopen_synthetic(engine: &FaceEngine, n: usize) {
             .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
             .map_or(0, |d| d.as_nanos() as i64);
         photos.push(PhotoRecord {
-            rel_path,
+            rel_path: rel_path.into(),
             size: meta.len(),
             mtime_ns,
             content_sha256: [(i % 251) as u8; 32],
@@ -213,12 +213,7 @@ fn reopen_synthetic(engine: &FaceEngine, n: usize) {
             (state >> 40) as f32 / (1u64 << 24) as f32 - 0.5
         })
         .collect();
-    let album = Album {
-        dim,
-        photos,
-        faces,
-        embeddings,
-    };
+    let album = Album::from_parts(dim, photos, faces, embeddings).expect("a consistent album");
     let cache_dir = tempfile::tempdir().expect("temp dir");
     let cache = GalleryCache::new(cache_dir.path());
     if let Err(e) = cache.save(root, &fp, &album) {

@@ -3,6 +3,7 @@
 
 mod common;
 
+use std::ffi::OsStr;
 use std::fs;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -44,17 +45,18 @@ fn counts(o: &IndexOutcome) -> [usize; 7] {
 }
 
 /// The faces of the photo at `rel_path`: (box, norm, embedding) each.
-fn faces_of(album: &Album, rel_path: &str) -> Vec<(Vec<u32>, u32, Vec<u32>)> {
+fn faces_of(album: &Album, rel_path: impl AsRef<OsStr>) -> Vec<(Vec<u32>, u32, Vec<u32>)> {
+    let rel_path = rel_path.as_ref();
     let (i, photo) = album
-        .photos
+        .photos()
         .iter()
         .enumerate()
         .find(|(_, p)| p.rel_path == rel_path)
-        .unwrap_or_else(|| panic!("{rel_path} not in the album"));
+        .unwrap_or_else(|| panic!("{} not in the album", rel_path.display()));
     let first = photo.first_face as usize;
     (first..first + photo.face_count as usize)
         .map(|f| {
-            let face = &album.faces[f];
+            let face = &album.faces()[f];
             assert_eq!(face.photo as usize, i);
             (
                 face.face_box.as_array().map(f32::to_bits).to_vec(),
@@ -66,7 +68,11 @@ fn faces_of(album: &Album, rel_path: &str) -> Vec<(Vec<u32>, u32, Vec<u32>)> {
 }
 
 fn sorted_paths(album: &Album) -> Vec<String> {
-    let mut p: Vec<_> = album.photos.iter().map(|p| p.rel_path.clone()).collect();
+    let mut p: Vec<_> = album
+        .photos()
+        .iter()
+        .map(|p| p.rel_path.to_string_lossy().into_owned())
+        .collect();
     p.sort();
     p
 }
@@ -94,36 +100,41 @@ fn deepface_is_indexed_whole_and_every_photo_finds_itself_first() {
     let album = &first.album;
     assert!(album.is_consistent());
     assert_eq!(counts(&first), [64, 0, 0, 0, 0, 0, 64]);
-    assert_eq!(album.photos.len(), 64);
+    assert_eq!(album.photos().len(), 64);
     // Multi-face photos give one entry per face.
     assert_eq!(faces_of(album, "couple.jpg").len(), 2);
     assert!(faces_of(album, "selfie-many-people.jpg").len() >= 5);
-    assert_eq!(first.summary.faces, album.faces.len());
-    assert!(album.faces.len() > 64);
+    assert_eq!(first.summary.faces, album.faces().len());
+    assert!(album.faces().len() > 64);
     let progress = events.into_inner().expect("lock");
     let last = progress.last().expect("progress was reported");
     assert_eq!((last.photos_done, last.photos_total), (64, 64));
-    assert_eq!(last.faces_found, album.faces.len());
+    assert_eq!(last.faces_found, album.faces().len());
     assert_eq!(last.phase, IndexPhase::Finished);
 
     // Reopening the unchanged gallery embeds nothing and gives the same album.
     let second = index(&engine, &gallery, &cache);
     assert_eq!(counts(&second), [0, 0, 64, 0, 0, 0, 64]);
     assert_eq!(sorted_paths(&second.album), sorted_paths(album));
-    assert_eq!(second.album.embeddings.len(), album.embeddings.len());
+    assert_eq!(second.album.embeddings().len(), album.embeddings().len());
 
     // Every photo queried as its own probe (its largest face) comes back first.
-    for photo in &album.photos {
+    for photo in album.photos() {
         let path = gallery.join(&photo.rel_path);
         let image = engine.load_photo(&path).expect("load").image;
         let faces = engine.analyze(&image).expect("analyze");
         let probe = largest_face(&faces)
             .map(|i| &faces[i])
-            .unwrap_or_else(|| panic!("{} has no face", photo.rel_path));
+            .unwrap_or_else(|| panic!("{} has no face", photo.rel_path.display()));
         let ranked = RankedMatches::compute(&Query::single(&probe.embedding), album).expect("rank");
         let best = ranked.view(album, 0).expect("a match");
         assert_eq!(best.photo.rel_path, photo.rel_path);
-        assert!(best.score >= 0.99, "{}: {}", photo.rel_path, best.score);
+        assert!(
+            best.score >= 0.99,
+            "{}: {}",
+            photo.rel_path.display(),
+            best.score
+        );
     }
 }
 
@@ -231,7 +242,7 @@ fn a_damaged_cache_is_reported_and_rebuilt_with_the_same_result() {
         assert!(rebuilt.summary.cache_notice.is_some());
         assert_eq!(rebuilt.summary.added, 10);
         assert_eq!(sorted_paths(&rebuilt.album), sorted_paths(&clean.album));
-        for p in &clean.album.photos {
+        for p in clean.album.photos() {
             assert_eq!(
                 faces_of(&rebuilt.album, &p.rel_path),
                 faces_of(&clean.album, &p.rel_path)
@@ -273,7 +284,7 @@ fn cancelling_keeps_finished_work_and_the_next_run_completes_it() {
     )
     .expect("index");
     assert!(partial.summary.cancelled);
-    let done = partial.album.photos.len();
+    let done = partial.album.photos().len();
     assert!(
         (8..40).contains(&done),
         "{done} photos before the cancel took effect"
@@ -329,7 +340,7 @@ fn a_background_job_reports_progress_snapshots_and_finishes() {
     let outcome = loop {
         match job.events().recv().expect("the job ends with Finished") {
             IndexEvent::Progress(_) => progress += 1,
-            IndexEvent::Snapshot(album) => snapshots.push(album.photos.len()),
+            IndexEvent::Snapshot(album) => snapshots.push(album.photos().len()),
             IndexEvent::Finished(result) => break result.expect("indexed"),
         }
     };
@@ -337,7 +348,7 @@ fn a_background_job_reports_progress_snapshots_and_finishes() {
     assert!(!snapshots.is_empty());
     assert!(snapshots.windows(2).all(|w| w[0] <= w[1]), "{snapshots:?}");
     assert!(snapshots.iter().all(|&n| n <= 40));
-    assert_eq!(outcome.album.photos.len(), 40);
+    assert_eq!(outcome.album.photos().len(), 40);
     assert!(job.is_finished() || job.events().is_empty());
 }
 

@@ -256,8 +256,8 @@ struct FoundMatch {
 }
 
 fn ranked_view(album: &Album, gallery: &Path, face: usize, score: f32) -> Option<FoundMatch> {
-    let record = album.faces.get(face)?;
-    let photo = album.photos.get(record.photo as usize)?;
+    let record = album.faces().get(face)?;
+    let photo = album.photos().get(record.photo as usize)?;
     Some(FoundMatch {
         path: gallery.join(&photo.rel_path),
         face_box: record.face_box,

@@ -16,6 +16,8 @@ pub enum IndexPhase {
     /// Walking the folder and comparing it with the cache.
     #[default]
     Scanning,
+    /// Another run is indexing the same gallery; this one reuses its result after it.
+    Waiting,
     /// Reading, detecting and embedding new or changed photos.
     Indexing,
     /// Writing the cache.
@@ -28,6 +30,7 @@ impl IndexPhase {
     pub fn label(&self) -> &'static str {
         match self {
             Self::Scanning => "Scanning folder",
+            Self::Waiting => "Waiting for another indexing run of this gallery",
             Self::Indexing => "Finding faces",
             Self::Saving => "Saving",
             Self::Finished => "Done",
