@@ -561,7 +561,11 @@ impl AppState {
             engine,
             root.clone(),
             cache,
-            IndexOptions::default(),
+            // The window searches while indexing goes on.
+            IndexOptions {
+                snapshots: true,
+                ..IndexOptions::default()
+            },
             move || wake_ctx.request_repaint(),
         );
         self.gallery = Some(Gallery {

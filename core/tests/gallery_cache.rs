@@ -595,3 +595,125 @@ fn large_album_save_and_load_time() {
     );
     assert!(loaded == big);
 }
+
+/// The log of an album appended in batches of `batch` photos, as an indexing run does.
+/// Returns the bytes written and the log's length after each batch.
+fn log_in_batches(s: &Setup, album: &Album, batch: usize) -> (u64, Vec<u64>) {
+    let fp = fingerprint(DIM);
+    let mut log = s.cache.checkpoint_log(s.root(), &fp);
+    let n = album.photos().len();
+    let mut lengths = Vec::new();
+    for start in (0..n).step_by(batch) {
+        log.append(album, start..(start + batch).min(n))
+            .expect("append");
+        lengths.push(
+            fs::metadata(s.cache.log_path_for(s.root(), &fp))
+                .expect("log")
+                .len(),
+        );
+    }
+    (log.bytes_written(), lengths)
+}
+
+#[test]
+fn a_checkpoint_log_is_replayed_and_a_torn_tail_loses_only_its_batch() {
+    let s = Setup::new();
+    let fp = fingerprint(DIM);
+    let full = album(DIM as usize, &[2, 0, 3, 1, 1, 2, 0, 1, 4], 7);
+    let (_, lengths) = log_in_batches(&s, &full, 3);
+    // The first batch also wrote an (empty) cache file for the log to extend.
+    assert!(s.cache.path_for(s.root(), &fp).is_file());
+    let log_path = s.cache.log_path_for(s.root(), &fp);
+    assert_eq!(must_load(s.cache.load(s.root(), &fp)), full);
+
+    // The last record cut anywhere (a kill while appending): the first two batches load.
+    let bytes = fs::read(&log_path).expect("log");
+    assert_eq!(lengths.last().copied(), Some(bytes.len() as u64));
+    let last_batch_len = (lengths[2] - lengths[1]) as usize;
+    let first_two = album(DIM as usize, &[2, 0, 3, 1, 1, 2], 7);
+    for cut in [1, 8, last_batch_len / 2, last_batch_len - 1] {
+        fs::write(&log_path, &bytes[..bytes.len() - cut]).expect("tear");
+        assert_eq!(
+            must_load(s.cache.load(s.root(), &fp)),
+            first_two,
+            "cut {cut}"
+        );
+    }
+    // A damaged byte inside the last record: the same.
+    let mut flipped = bytes.clone();
+    let at = bytes.len() - last_batch_len / 2;
+    flipped[at] ^= 0x10;
+    fs::write(&log_path, &flipped).expect("flip");
+    assert_eq!(must_load(s.cache.load(s.root(), &fp)), first_two);
+
+    // A run resuming after the tear appends after the last complete batch.
+    let mut log = s.cache.checkpoint_log(s.root(), &fp);
+    log.append(&full, 6..9).expect("append");
+    assert_eq!(must_load(s.cache.load(s.root(), &fp)), full);
+
+    // Compaction: one file, the log gone, the same album.
+    s.cache.save(s.root(), &fp, &full).expect("save");
+    assert!(!log_path.exists());
+    assert_eq!(must_load(s.cache.load(s.root(), &fp)), full);
+}
+
+#[test]
+fn a_log_left_over_from_an_older_cache_file_is_ignored() {
+    let s = Setup::new();
+    let fp = fingerprint(DIM);
+    let first = album(DIM as usize, &[1, 2, 1], 1);
+    log_in_batches(&s, &first, 2);
+    let log_path = s.cache.log_path_for(s.root(), &fp);
+    let stale_log = fs::read(&log_path).expect("log");
+    // A save (compaction) killed after its rename, before removing the log.
+    let other = album(DIM as usize, &[3], 2);
+    s.cache.save(s.root(), &fp, &other).expect("save");
+    fs::write(&log_path, &stale_log).expect("put back");
+    assert_eq!(must_load(s.cache.load(s.root(), &fp)), other);
+}
+
+#[test]
+fn a_later_batch_replaces_the_same_photo() {
+    let s = Setup::new();
+    let fp = fingerprint(DIM);
+    let base = album(DIM as usize, &[1, 2], 3);
+    s.cache.save(s.root(), &fp, &base).expect("save");
+    // Photo 1 analysed again (new faces), and a new photo.
+    let changed = album(DIM as usize, &[1, 1, 2], 4);
+    let mut rewritten = Album::new(DIM as usize);
+    for i in 1..3 {
+        let mut record = changed.photos()[i].clone();
+        if i == 1 {
+            record.rel_path = base.photos()[1].rel_path.clone();
+        }
+        rewritten.push_photo_from(&changed, i, record);
+    }
+    let mut log = s.cache.checkpoint_log(s.root(), &fp);
+    log.append(&rewritten, 0..2).expect("append");
+    let loaded = must_load(s.cache.load(s.root(), &fp));
+    assert_eq!(loaded.photos().len(), 3);
+    let mut expected = Album::new(DIM as usize);
+    expected.push_photo_from(&base, 0, base.photos()[0].clone());
+    expected.push_photo_from(&rewritten, 0, rewritten.photos()[0].clone());
+    expected.push_photo_from(&rewritten, 1, rewritten.photos()[1].clone());
+    assert_eq!(loaded, expected);
+}
+
+#[test]
+fn a_run_writes_at_most_three_times_the_final_cache() {
+    let s = Setup::new();
+    let fp = fingerprint(DIM);
+    // 600 photos of 0–3 faces, checkpointed every 4 photos as a first run does.
+    let faces: Vec<usize> = (0..600).map(|i| i % 4).collect();
+    let full = album(DIM as usize, &faces, 9);
+    let (logged, _) = log_in_batches(&s, &full, 4);
+    s.cache.save(s.root(), &fp, &full).expect("save");
+    let final_size = fs::metadata(s.cache.path_for(s.root(), &fp))
+        .expect("cache file")
+        .len();
+    let total = logged + final_size;
+    assert!(
+        total <= 3 * final_size,
+        "{total} bytes written for a {final_size}-byte cache"
+    );
+}

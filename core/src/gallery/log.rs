@@ -302,6 +302,8 @@ impl CheckpointLog {
         bytes.extend_from_slice(&(json.len() as u32).to_le_bytes());
         bytes.extend_from_slice(&json);
         bytes.extend_from_slice(&Sha256::digest(&json));
+        fs::create_dir_all(self.cache.dir())
+            .map_err(io_err("create directory", self.cache.dir()))?;
         let mut file = File::create(&path).map_err(io_err("create", &path))?;
         file.write_all(&bytes).map_err(io_err("write", &path))?;
         sync_dir(self.cache.dir());
