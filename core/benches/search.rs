@@ -138,11 +138,9 @@ fn main() {
             ms(floor),
             bytes as f64 / floor.as_secs_f64() / 1e9
         );
-        let dots = median(runs, || {
-            similarities(query.unit(), &album.embeddings(), DIM)
-        });
+        let dots = median(runs, || similarities(query.unit(), album.embeddings(), DIM));
         println!("  similarities           {}", ms(dots));
-        let scores = similarities(query.unit(), &album.embeddings(), DIM).expect("shapes");
+        let scores = similarities(query.unit(), album.embeddings(), DIM).expect("shapes");
         let sort = median(runs, || RankedMatches::from_scores(&scores));
         println!("  rank (sort) only       {}", ms(sort));
         let full = median(runs, || RankedMatches::compute(&query, &album));

@@ -119,7 +119,7 @@ impl RankedMatches {
                 dim: album.dim(),
             });
         }
-        Self::compute_matrix(query.unit(), &album.embeddings(), album.dim())
+        Self::compute_matrix(query.unit(), album.embeddings(), album.dim())
     }
 
     /// Ranks the rows of a raw row-major `matrix` of `dim`-float unit vectors.
