@@ -1,11 +1,9 @@
-//! Progress reporting shared by the long-running jobs (indexing, export, model download):
-//! workers only update counters, and reports reach the front end at most every
-//! [`REPORT_INTERVAL`], so a fast job does not flood a channel (or a UI thread) and a slow
-//! one still shows movement. Stopping is always an `&AtomicBool` checked between items.
-//!
-//! Two shapes of the same rule: [`report_until`] is a reporter thread reading shared
-//! counters (indexing, whose workers are many threads); [`Throttle`] gates a callback
-//! called on the working thread itself (download, export), keeping the final report.
+//! Progress reporting for long-running jobs: workers only update counters, and a reporter
+//! thread ([`report_until`]) sends their state at most every [`REPORT_INTERVAL`], so a fast
+//! job does not flood a channel (or a UI thread) and a slow one still shows movement.
+//! Stopping is an `&AtomicBool` checked between items. Indexing uses it; export and model
+//! download call their progress callback on the working thread, per item or chunk (their
+//! callers cancel from inside it), so they keep their own signatures.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -29,55 +27,10 @@ pub fn report_until<P>(done: &AtomicBool, snapshot: impl Fn() -> P, report: &dyn
     }
 }
 
-/// Lets a report through at most every `interval`, and always the first and the final.
-#[derive(Debug, Clone)]
-pub struct Throttle {
-    interval: Duration,
-    last: Option<Instant>,
-}
-
-impl Throttle {
-    pub fn new(interval: Duration) -> Self {
-        Self {
-            interval,
-            last: None,
-        }
-    }
-
-    /// Whether to report now; `is_final` always passes.
-    pub fn ready(&mut self, is_final: bool) -> bool {
-        let now = Instant::now();
-        let due = self
-            .last
-            .is_none_or(|last| now.duration_since(last) >= self.interval);
-        if due || is_final {
-            self.last = Some(now);
-        }
-        due || is_final
-    }
-}
-
-impl Default for Throttle {
-    fn default() -> Self {
-        Self::new(REPORT_INTERVAL)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::sync::Mutex;
-
-    #[test]
-    fn the_throttle_passes_the_first_the_final_and_one_per_interval() {
-        let mut t = Throttle::new(Duration::from_millis(40));
-        assert!(t.ready(false));
-        assert!(!t.ready(false));
-        assert!(t.ready(true));
-        std::thread::sleep(Duration::from_millis(50));
-        assert!(t.ready(false));
-        assert!(!t.ready(false));
-    }
 
     #[test]
     fn the_reporter_always_sends_the_final_state() {

@@ -42,13 +42,6 @@ pub fn download(
     progress: &mut dyn FnMut(DownloadProgress),
     cancel: &AtomicBool,
 ) -> Result<(), ModelError> {
-    // Chunks arrive every few microseconds on a fast link: report at the shared pace.
-    let mut throttle = crate::progress::Throttle::default();
-    let progress = &mut |p: DownloadProgress| {
-        if throttle.ready(p.bytes_total == Some(p.bytes_done)) {
-            progress(p);
-        }
-    };
     let expected = normalize_sha256(expected_sha256)?;
     if dest.is_file() && sha256_file(dest)? == expected {
         let len = file_len(dest)?;
