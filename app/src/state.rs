@@ -561,7 +561,11 @@ impl AppState {
             engine,
             root.clone(),
             cache,
-            IndexOptions::default(),
+            // The window searches while indexing goes on.
+            IndexOptions {
+                snapshots: true,
+                ..IndexOptions::default()
+            },
             move || wake_ctx.request_repaint(),
         );
         self.gallery = Some(Gallery {
@@ -598,7 +602,7 @@ impl AppState {
         let album = self.gallery.as_ref().and_then(|g| g.album.clone());
         let partial = self.indexing();
         self.results = match (Query::combine(&embeddings), album) {
-            (Some(query), Some(album)) if album.dim == query.dim() => {
+            (Some(query), Some(album)) if album.dim() == query.dim() => {
                 match RankedMatches::compute(&query, &album) {
                     Ok(ranked) => Some(Results {
                         ranked,
@@ -717,8 +721,8 @@ impl AppState {
 
 /// The absolute path of the photo of `face`.
 pub fn photo_path(root: &Path, album: &Album, face: usize) -> Option<PathBuf> {
-    let face = album.faces.get(face)?;
-    let photo = album.photos.get(face.photo as usize)?;
+    let face = album.faces().get(face)?;
+    let photo = album.photos().get(face.photo as usize)?;
     Some(root.join(&photo.rel_path))
 }
 

@@ -55,9 +55,9 @@ fn index_probe_threshold_export() {
         .and_then(|g| g.album.clone())
         .expect("album");
     assert!(
-        album.photos.len() >= 60,
+        album.photos().len() >= 60,
         "deepface photos indexed: {}",
-        album.photos.len()
+        album.photos().len()
     );
 
     // The engine's own ranking for the same probe (largest face), computed here directly.
@@ -170,7 +170,7 @@ fn cancel_indexing_keeps_what_was_done() {
     let g = h.state().state.gallery.as_ref().expect("gallery");
     let summary = g.summary.as_ref().expect("summary");
     assert!(summary.cancelled, "summary says cancelled");
-    let photos = g.album.as_ref().map_or(0, |a| a.photos.len());
+    let photos = g.album.as_ref().map_or(0, |a| a.photos().len());
     assert!(
         photos >= 3 && photos < total,
         "kept {photos} of {total} photos"

@@ -1,18 +1,23 @@
 //! Gallery indexing: throughput on ../shared/faces/deepface per execution provider, the
-//! time to reopen a cached gallery (64 real photos, and 10k synthetic ones), and peak
-//! memory.
+//! time to reopen a cached gallery (64 real photos, and 10k synthetic ones), peak
+//! memory, and the bytes one indexing run writes to the cache (checkpoints + final save)
+//! on a synthetic 20k-photo album, against what rewriting the whole cache at every
+//! checkpoint (the scheme before the checkpoint log) wrote.
 //!
 //! `cargo bench -p facesorter-core --bench index`
 //! Environment: `BENCH_RECOGNIZER=path.onnx` (default: the synthetic IR-18),
 //! `BENCH_PROVIDERS=cpu/fp32,openvino/fp32,openvino/bf16` (the default list),
-//! `BENCH_MIN_FACE=px` (the detector's smallest face; default 20).
+//! `BENCH_MIN_FACE=px` (the detector's smallest face; default 20),
+//! `BENCH_CHECKPOINT_PHOTOS=n` (the synthetic album of the checkpoint figures; default
+//! 20000), `BENCH_RATE=photos/s` (the indexing rate the old scheme's pacing is modelled
+//! with; default 6, deepface on the CPU provider).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::time::{Instant, UNIX_EPOCH};
 
 use facesorter_core::engine::{EngineOptions, FaceEngine};
-use facesorter_core::gallery::{Album, FaceRecord, GalleryCache, PhotoRecord};
+use facesorter_core::gallery::{Album, FaceRecord, Fingerprint, GalleryCache, PhotoRecord};
 use facesorter_core::geometry::{FaceBox, Landmarks};
 use facesorter_core::index::{index_gallery, IndexOptions, IndexOutcome};
 use facesorter_core::models::{Manifest, ModelLocator, ModelSpec};
@@ -93,6 +98,11 @@ fn main() {
         &std::env::var("BENCH_PROVIDERS")
             .unwrap_or_else(|_| "cpu/fp32,openvino/fp32,openvino/bf16".into()),
     );
+    let checkpoint_photos = std::env::var("BENCH_CHECKPOINT_PHOTOS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000);
+    checkpoint_bytes(checkpoint_photos);
     let deepface = shared().join("faces/deepface");
     println!(
         "recognizer {}, {} rayon threads, smallest face {} px",
@@ -119,7 +129,7 @@ fn main() {
         let s = &first.summary;
         let decoded_mib: f64 = first
             .album
-            .photos
+            .photos()
             .iter()
             .map(|p| f64::from(p.width) * f64::from(p.height) * 3.0)
             .sum::<f64>()
@@ -178,7 +188,7 @@ fn reopen_synthetic(engine: &FaceEngine, n: usize) {
             .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
             .map_or(0, |d| d.as_nanos() as i64);
         photos.push(PhotoRecord {
-            rel_path,
+            rel_path: rel_path.into(),
             size: meta.len(),
             mtime_ns,
             content_sha256: [(i % 251) as u8; 32],
@@ -213,12 +223,7 @@ fn reopen_synthetic(engine: &FaceEngine, n: usize) {
             (state >> 40) as f32 / (1u64 << 24) as f32 - 0.5
         })
         .collect();
-    let album = Album {
-        dim,
-        photos,
-        faces,
-        embeddings,
-    };
+    let album = Album::from_parts(dim, photos, faces, embeddings).expect("a consistent album");
     let cache_dir = tempfile::tempdir().expect("temp dir");
     let cache = GalleryCache::new(cache_dir.path());
     if let Err(e) = cache.save(root, &fp, &album) {
@@ -240,4 +245,154 @@ fn reopen_synthetic(engine: &FaceEngine, n: usize) {
             );
         }
     }
+}
+
+/// A synthetic album of `n` photos with two faces each, as an indexing run would build it.
+fn synthetic_album(n: usize, dim: usize) -> Album {
+    let mut album = Album::new(dim);
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 40) as f32 / (1u64 << 24) as f32 - 0.5
+    };
+    for i in 0..n {
+        let photo = PhotoRecord {
+            rel_path: format!("{:03}/photo{i:05}.jpg", i / 500).into(),
+            size: 3_000_000 + i as u64,
+            mtime_ns: 1_700_000_000_000_000_000 + i as i64,
+            content_sha256: [(i % 251) as u8; 32],
+            width: 4000,
+            height: 3000,
+            first_face: 0,
+            face_count: 0,
+        };
+        let faces = (0..2)
+            .map(|_| {
+                let face = FaceRecord {
+                    photo: 0,
+                    face_box: FaceBox {
+                        x1: 100.0,
+                        y1: 100.0,
+                        x2: 300.0,
+                        y2: 340.0,
+                    },
+                    landmarks: Landmarks::from_interleaved(&[
+                        150.0, 180.0, 250.0, 180.0, 200.0, 230.0, 160.0, 290.0, 240.0, 290.0,
+                    ]),
+                    detector_score: 0.9,
+                    norm: 20.0,
+                };
+                (face, (0..dim).map(|_| next()).collect())
+            })
+            .collect();
+        album.push_photo(photo, faces);
+    }
+    album
+}
+
+/// Bytes written by one first indexing run of `n` photos (two faces each, batches of the
+/// recognizer's default 8 crops = 4 photos), driving the cache layer directly: now (log
+/// appends + one compaction), and before (the whole cache rewritten at each checkpoint,
+/// computed from the file's layout, both at every batch and paced as the old indexer did:
+/// at most so often that saving took a third of the time).
+fn checkpoint_bytes(n: usize) {
+    const DIM: usize = 512;
+    const PHOTOS_PER_BATCH: usize = 4;
+    let fp = Fingerprint {
+        recognizer_sha256: "a".repeat(64),
+        detector_sha256: "b".repeat(64),
+        detector_params: "synthetic".into(),
+        alignment: "umeyama".into(),
+        embedding_dim: DIM as u32,
+    };
+    let album = synthetic_album(n, DIM);
+    let root = tempfile::tempdir().expect("temp dir");
+    let cache_dir = tempfile::tempdir().expect("temp dir");
+    let cache = GalleryCache::new(cache_dir.path());
+
+    let started = Instant::now();
+    let mut log = cache.checkpoint_log(root.path(), &fp);
+    let mut append_time = std::time::Duration::ZERO;
+    for start in (0..n).step_by(PHOTOS_PER_BATCH) {
+        let t = Instant::now();
+        if let Err(e) = log.append(&album, start..(start + PHOTOS_PER_BATCH).min(n)) {
+            println!("checkpoint log append failed: {e}");
+            return;
+        }
+        append_time += t.elapsed();
+    }
+    let compact_started = Instant::now();
+    if let Err(e) = cache.save(root.path(), &fp, &album) {
+        println!("final save failed: {e}");
+        return;
+    }
+    let compact_time = compact_started.elapsed();
+    let total_time = started.elapsed();
+    let final_size = std::fs::metadata(cache.path_for(root.path(), &fp)).map_or(0, |m| m.len());
+    let now_bytes = log.bytes_written() + final_size;
+
+    // The old scheme: the file's size after k photos follows from its layout: a fixed
+    // part, then per photo 68 bytes + its path, 2 faces of 68 bytes and 2 × dim floats.
+    let per_photo =
+        |i: usize| 68 + album.photos()[i].rel_path.len() as u64 + 2 * 68 + 2 * 4 * DIM as u64;
+    let all_photos: u64 = (0..n).map(per_photo).sum();
+    let fixed = final_size - all_photos;
+    let mut prefix = vec![0u64; n + 1];
+    for i in 0..n {
+        prefix[i + 1] = prefix[i] + per_photo(i);
+    }
+    let size_after = |k: usize| fixed + prefix[k];
+    let every_batch: u64 = (1..=n.div_ceil(PHOTOS_PER_BATCH))
+        .map(|b| size_after((b * PHOTOS_PER_BATCH).min(n)))
+        .sum();
+    // Paced: a save of s bytes costs s / throughput (measured by the compaction above);
+    // the next checkpoint waits twice the last save's cost, at `rate` photos per second.
+    let rate: f64 = std::env::var("BENCH_RATE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(6.0);
+    let throughput = final_size as f64 / compact_time.as_secs_f64().max(1e-6);
+    // Saving stopped the embedding stage, so the clock runs on during saves.
+    let (mut paced, mut saves) = (0u64, 0usize);
+    let (mut spent, mut last_save, mut last_cost) = (0.0f64, 0.0f64, 0.0f64);
+    for b in 1..=n.div_ceil(PHOTOS_PER_BATCH) {
+        let k = (b * PHOTOS_PER_BATCH).min(n);
+        let now = k as f64 / rate + spent;
+        if now - last_save >= 2.0 * last_cost || k == n {
+            let size = size_after(k);
+            paced += size;
+            saves += 1;
+            last_cost = size as f64 / throughput;
+            spent += last_cost;
+            last_save = now + last_cost;
+        }
+    }
+    let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
+    println!(
+        "\ncheckpoints, synthetic first run of {n} photos ({} faces, final cache {:.1} MiB):",
+        album.face_count(),
+        mib(final_size)
+    );
+    println!(
+        "  now (log + compaction): {:.1} MiB written = {:.2}× the cache; {} appends in {:.2} s, compaction {:.2} s, total {:.2} s",
+        mib(now_bytes),
+        now_bytes as f64 / final_size as f64,
+        n.div_ceil(PHOTOS_PER_BATCH),
+        append_time.as_secs_f64(),
+        compact_time.as_secs_f64(),
+        total_time.as_secs_f64()
+    );
+    println!(
+        "  before, whole cache at every batch: {:.0} MiB = {:.0}×",
+        mib(every_batch),
+        every_batch as f64 / final_size as f64
+    );
+    println!(
+        "  before, paced (at {rate} photos/s, saves at {:.0} MiB/s): {saves} saves, {:.0} MiB = {:.0}×",
+        throughput / (1024.0 * 1024.0),
+        mib(paced),
+        paced as f64 / final_size as f64
+    );
 }

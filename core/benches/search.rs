@@ -59,7 +59,7 @@ fn gallery(n: usize, query: &[f32]) -> Album {
     };
     let photos = (0..n.div_ceil(2))
         .map(|p| PhotoRecord {
-            rel_path: format!("{p}.jpg"),
+            rel_path: format!("{p}.jpg").into(),
             size: 0,
             mtime_ns: 0,
             content_sha256: [0; 32],
@@ -69,12 +69,8 @@ fn gallery(n: usize, query: &[f32]) -> Album {
             face_count: (n - 2 * p).min(2) as u32,
         })
         .collect();
-    Album {
-        dim: DIM,
-        photos,
-        faces: (0..n).map(face).collect(),
-        embeddings,
-    }
+    let faces = (0..n).map(face).collect();
+    Album::from_parts(DIM, photos, faces, embeddings).expect("a consistent album")
 }
 
 fn median<T>(runs: usize, mut f: impl FnMut() -> T) -> Duration {
@@ -115,7 +111,7 @@ fn main() {
     for n in sizes {
         let t = Instant::now();
         let album = gallery(n, query.unit());
-        let bytes = album.embeddings.len() * 4;
+        let bytes = album.embeddings().len() * 4;
         println!(
             "\n== {n} faces: matrix {:.1} MiB (built in {:.2} s)",
             bytes as f64 / (1 << 20) as f64,
@@ -125,7 +121,7 @@ fn main() {
         // The memory-bandwidth floor: one parallel pass summing the matrix.
         let floor = median(runs, || {
             album
-                .embeddings
+                .embeddings()
                 .par_chunks(1 << 16)
                 .map(|c| {
                     // Eight lanes so the sum vectorises and only memory limits it.
@@ -142,9 +138,9 @@ fn main() {
             ms(floor),
             bytes as f64 / floor.as_secs_f64() / 1e9
         );
-        let dots = median(runs, || similarities(query.unit(), &album.embeddings, DIM));
+        let dots = median(runs, || similarities(query.unit(), album.embeddings(), DIM));
         println!("  similarities           {}", ms(dots));
-        let scores = similarities(query.unit(), &album.embeddings, DIM).expect("shapes");
+        let scores = similarities(query.unit(), album.embeddings(), DIM).expect("shapes");
         let sort = median(runs, || RankedMatches::from_scores(&scores));
         println!("  rank (sort) only       {}", ms(sort));
         let full = median(runs, || RankedMatches::compute(&query, &album));

@@ -179,6 +179,7 @@ impl DetectionEngine {
     }
 
     pub fn detect(&self, image: &RgbImage) -> Result<Vec<DetectedFace>, EngineError> {
+        crate::fault::inject("detect");
         Ok(self.detector.detect(image)?)
     }
 }
@@ -266,8 +267,11 @@ impl FaceEngine {
             let v = ((x * 7 + y * 13) % 256) as u8;
             image::Rgb([v, v.wrapping_add(85), v.wrapping_add(170)])
         });
+        // The recognizer directly: measuring the model is not embedding faces (an
+        // injected "embed" fault must hit the faces, not opening the engine).
         let dim = self
-            .embed_crops(std::slice::from_ref(&pattern))?
+            .recognizer
+            .embed(std::slice::from_ref(&pattern))?
             .first()
             .map_or(0, |e| e.unit.len());
         Ok(*self.embedding_dim.get_or_init(|| dim))
@@ -292,11 +296,13 @@ impl FaceEngine {
     }
 
     pub fn align(&self, image: &RgbImage, landmarks: &Landmarks) -> Result<RgbImage, EngineError> {
+        crate::fault::inject("align");
         Ok(align_face(image, landmarks, self.options().align)?)
     }
 
     /// Embeds already aligned 112×112 crops.
     pub fn embed_crops(&self, crops: &[RgbImage]) -> Result<Vec<FaceEmbedding>, EngineError> {
+        crate::fault::inject("embed");
         Ok(self.recognizer.embed(crops)?)
     }
 

@@ -14,5 +14,6 @@ pub mod geometry;
 pub mod index;
 pub mod models;
 pub mod photo;
+pub mod progress;
 pub mod runtime;
 pub mod search;

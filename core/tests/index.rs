@@ -3,6 +3,7 @@
 
 mod common;
 
+use std::ffi::OsStr;
 use std::fs;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -44,17 +45,18 @@ fn counts(o: &IndexOutcome) -> [usize; 7] {
 }
 
 /// The faces of the photo at `rel_path`: (box, norm, embedding) each.
-fn faces_of(album: &Album, rel_path: &str) -> Vec<(Vec<u32>, u32, Vec<u32>)> {
+fn faces_of(album: &Album, rel_path: impl AsRef<OsStr>) -> Vec<(Vec<u32>, u32, Vec<u32>)> {
+    let rel_path = rel_path.as_ref();
     let (i, photo) = album
-        .photos
+        .photos()
         .iter()
         .enumerate()
         .find(|(_, p)| p.rel_path == rel_path)
-        .unwrap_or_else(|| panic!("{rel_path} not in the album"));
+        .unwrap_or_else(|| panic!("{} not in the album", rel_path.display()));
     let first = photo.first_face as usize;
     (first..first + photo.face_count as usize)
         .map(|f| {
-            let face = &album.faces[f];
+            let face = &album.faces()[f];
             assert_eq!(face.photo as usize, i);
             (
                 face.face_box.as_array().map(f32::to_bits).to_vec(),
@@ -66,7 +68,11 @@ fn faces_of(album: &Album, rel_path: &str) -> Vec<(Vec<u32>, u32, Vec<u32>)> {
 }
 
 fn sorted_paths(album: &Album) -> Vec<String> {
-    let mut p: Vec<_> = album.photos.iter().map(|p| p.rel_path.clone()).collect();
+    let mut p: Vec<_> = album
+        .photos()
+        .iter()
+        .map(|p| p.rel_path.to_string_lossy().into_owned())
+        .collect();
     p.sort();
     p
 }
@@ -94,36 +100,41 @@ fn deepface_is_indexed_whole_and_every_photo_finds_itself_first() {
     let album = &first.album;
     assert!(album.is_consistent());
     assert_eq!(counts(&first), [64, 0, 0, 0, 0, 0, 64]);
-    assert_eq!(album.photos.len(), 64);
+    assert_eq!(album.photos().len(), 64);
     // Multi-face photos give one entry per face.
     assert_eq!(faces_of(album, "couple.jpg").len(), 2);
     assert!(faces_of(album, "selfie-many-people.jpg").len() >= 5);
-    assert_eq!(first.summary.faces, album.faces.len());
-    assert!(album.faces.len() > 64);
+    assert_eq!(first.summary.faces, album.faces().len());
+    assert!(album.faces().len() > 64);
     let progress = events.into_inner().expect("lock");
     let last = progress.last().expect("progress was reported");
     assert_eq!((last.photos_done, last.photos_total), (64, 64));
-    assert_eq!(last.faces_found, album.faces.len());
+    assert_eq!(last.faces_found, album.faces().len());
     assert_eq!(last.phase, IndexPhase::Finished);
 
     // Reopening the unchanged gallery embeds nothing and gives the same album.
     let second = index(&engine, &gallery, &cache);
     assert_eq!(counts(&second), [0, 0, 64, 0, 0, 0, 64]);
     assert_eq!(sorted_paths(&second.album), sorted_paths(album));
-    assert_eq!(second.album.embeddings.len(), album.embeddings.len());
+    assert_eq!(second.album.embeddings().len(), album.embeddings().len());
 
     // Every photo queried as its own probe (its largest face) comes back first.
-    for photo in &album.photos {
+    for photo in album.photos() {
         let path = gallery.join(&photo.rel_path);
         let image = engine.load_photo(&path).expect("load").image;
         let faces = engine.analyze(&image).expect("analyze");
         let probe = largest_face(&faces)
             .map(|i| &faces[i])
-            .unwrap_or_else(|| panic!("{} has no face", photo.rel_path));
+            .unwrap_or_else(|| panic!("{} has no face", photo.rel_path.display()));
         let ranked = RankedMatches::compute(&Query::single(&probe.embedding), album).expect("rank");
         let best = ranked.view(album, 0).expect("a match");
         assert_eq!(best.photo.rel_path, photo.rel_path);
-        assert!(best.score >= 0.99, "{}: {}", photo.rel_path, best.score);
+        assert!(
+            best.score >= 0.99,
+            "{}: {}",
+            photo.rel_path.display(),
+            best.score
+        );
     }
 }
 
@@ -231,7 +242,7 @@ fn a_damaged_cache_is_reported_and_rebuilt_with_the_same_result() {
         assert!(rebuilt.summary.cache_notice.is_some());
         assert_eq!(rebuilt.summary.added, 10);
         assert_eq!(sorted_paths(&rebuilt.album), sorted_paths(&clean.album));
-        for p in &clean.album.photos {
+        for p in clean.album.photos() {
             assert_eq!(
                 faces_of(&rebuilt.album, &p.rel_path),
                 faces_of(&clean.album, &p.rel_path)
@@ -273,7 +284,7 @@ fn cancelling_keeps_finished_work_and_the_next_run_completes_it() {
     )
     .expect("index");
     assert!(partial.summary.cancelled);
-    let done = partial.album.photos.len();
+    let done = partial.album.photos().len();
     assert!(
         (8..40).contains(&done),
         "{done} photos before the cancel took effect"
@@ -315,6 +326,7 @@ fn a_background_job_reports_progress_snapshots_and_finishes() {
     let root = dir.path().join("g");
     copy_photos(&shared("faces/bbt"), &root);
     let options = IndexOptions {
+        snapshots: true,
         snapshot_every: std::time::Duration::ZERO,
         ..IndexOptions::default()
     };
@@ -329,7 +341,7 @@ fn a_background_job_reports_progress_snapshots_and_finishes() {
     let outcome = loop {
         match job.events().recv().expect("the job ends with Finished") {
             IndexEvent::Progress(_) => progress += 1,
-            IndexEvent::Snapshot(album) => snapshots.push(album.photos.len()),
+            IndexEvent::Snapshot(album) => snapshots.push(album.photos().len()),
             IndexEvent::Finished(result) => break result.expect("indexed"),
         }
     };
@@ -337,7 +349,7 @@ fn a_background_job_reports_progress_snapshots_and_finishes() {
     assert!(!snapshots.is_empty());
     assert!(snapshots.windows(2).all(|w| w[0] <= w[1]), "{snapshots:?}");
     assert!(snapshots.iter().all(|&n| n <= 40));
-    assert_eq!(outcome.album.photos.len(), 40);
+    assert_eq!(outcome.album.photos().len(), 40);
     assert!(job.is_finished() || job.events().is_empty());
 }
 
@@ -354,4 +366,198 @@ fn a_file_instead_of_a_folder_is_an_error() {
     )
     .expect_err("not a folder");
     assert!(err.to_string().contains("not a folder"), "{err}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_folder_whose_name_is_not_unicode_is_indexed() {
+    use std::os::unix::ffi::OsStrExt;
+    let engine = shared_engine();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("g");
+    // "café" in Latin-1: not valid UTF-8.
+    let folder = OsStr::from_bytes(b"caf\xe9");
+    copy_photos(&shared("faces/bbt/amy"), &root.join(folder));
+    let cache = GalleryCache::new(dir.path().join("cache"));
+    let first = index(&engine, &root, &cache);
+    assert_eq!(counts(&first), [5, 0, 0, 0, 0, 0, 5], "{:?}", first.summary);
+    let amy1 = OsStr::from_bytes(b"caf\xe9/amy1.png");
+    assert_eq!(faces_of(&first.album, amy1).len(), 1);
+    assert!(first.album.photos()[0]
+        .path_in(&root)
+        .starts_with(root.join(folder)));
+    // The raw name survives the cache: nothing is analysed again.
+    let second = index(&engine, &root, &cache);
+    assert_eq!(counts(&second), [0, 0, 5, 0, 0, 0, 5]);
+    assert_eq!(faces_of(&second.album, amy1), faces_of(&first.album, amy1));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_folder_unreadable_for_a_while_keeps_its_cached_photos() {
+    let engine = shared_engine();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("g");
+    copy_photos(&shared("faces/bbt/amy"), &root.join("trip"));
+    copy_photos(&shared("faces/bbt/penny"), &root);
+    let cache = GalleryCache::new(dir.path().join("cache"));
+    let first = index(&engine, &root, &cache);
+    assert_eq!(counts(&first), [10, 0, 0, 0, 0, 0, 10]);
+    let amy1 = faces_of(&first.album, "trip/amy1.png");
+
+    // The folder becomes unreadable: here a link to a drive that is not mounted (tests
+    // run as root, which reads any folder whatever its permissions).
+    let aside = dir.path().join("trip-aside");
+    fs::rename(root.join("trip"), &aside).expect("move away");
+    std::os::unix::fs::symlink(dir.path().join("unmounted/trip"), root.join("trip"))
+        .expect("symlink");
+    let second = index(&engine, &root, &cache);
+    assert_eq!(
+        counts(&second),
+        [0, 0, 10, 0, 0, 1, 10],
+        "{:?}",
+        second.summary
+    );
+    assert!(second.summary.failures[0].path.ends_with("trip"));
+    assert_eq!(faces_of(&second.album, "trip/amy1.png"), amy1);
+
+    // Readable again: nothing was lost, nothing is analysed again.
+    fs::remove_file(root.join("trip")).expect("unlink");
+    fs::rename(&aside, root.join("trip")).expect("move back");
+    let third = index(&engine, &root, &cache);
+    assert_eq!(counts(&third), [0, 0, 10, 0, 0, 0, 10]);
+    assert_eq!(faces_of(&third.album, "trip/amy1.png"), amy1);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn pseudo_file_systems_are_never_walked_and_links_out_are_followed_once() {
+    let engine = shared_engine();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("g");
+    copy_photos(&shared("faces/bbt/amy"), &root);
+    // /proc/self/root is the whole file system, /sys and /dev hold no photos.
+    for (name, target) in [("proc", "/proc"), ("sys", "/sys"), ("dev", "/dev")] {
+        std::os::unix::fs::symlink(target, root.join(name)).expect("symlink");
+    }
+    // A link out of the gallery is followed; a second hop out from there is not.
+    let outside = dir.path().join("outside");
+    let further = dir.path().join("further");
+    copy_photos(&shared("faces/bbt/penny"), &outside);
+    copy_photos(&shared("faces/bbt/raj"), &further);
+    std::os::unix::fs::symlink(&outside, root.join("out")).expect("symlink");
+    std::os::unix::fs::symlink(&further, outside.join("further")).expect("symlink");
+    let cache = GalleryCache::new(dir.path().join("cache"));
+    let out = index(&engine, &root, &cache);
+    assert_eq!(out.summary.failed, 0, "{:?}", out.summary.failures);
+    let paths = sorted_paths(&out.album);
+    assert_eq!(paths.len(), 10, "{paths:?}");
+    assert!(paths.iter().all(|p| !p.contains("raj")), "{paths:?}");
+    assert!(paths.contains(&"out/penny1.png".to_string()), "{paths:?}");
+
+    // /proc itself as the gallery: refused as a system folder, nothing walked.
+    let proc = index_gallery(
+        &engine,
+        Path::new("/proc"),
+        None,
+        &IndexOptions::default(),
+        &|_| {},
+        &AtomicBool::new(false),
+    )
+    .expect("a finished run");
+    assert_eq!(proc.summary.photos, 0);
+    assert_eq!(proc.summary.failed, 1);
+    assert!(proc.summary.failures[0].reason.contains("proc"));
+}
+
+#[test]
+fn a_second_run_on_the_same_gallery_waits_and_reuses_the_first_ones_work() {
+    let engine = shared_engine();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("g");
+    copy_photos(&shared("faces/bbt/howard"), &root);
+    let cache = GalleryCache::new(dir.path().join("cache"));
+    let waited = AtomicBool::new(false);
+    let (a, b) = std::thread::scope(|s| {
+        let run = || {
+            index_gallery(
+                &engine,
+                &root,
+                Some(&cache),
+                &IndexOptions::default(),
+                &|e| {
+                    if let IndexEvent::Progress(p) = e {
+                        if p.phase == IndexPhase::Waiting {
+                            waited.store(true, Ordering::Relaxed);
+                        }
+                    }
+                },
+                &AtomicBool::new(false),
+            )
+            .expect("index")
+        };
+        let a = s.spawn(run);
+        let b = s.spawn(run);
+        (a.join().expect("run a"), b.join().expect("run b"))
+    });
+    let mut added = [a.summary.added, b.summary.added];
+    added.sort_unstable();
+    assert_eq!(added, [0, 5], "{:?} / {:?}", a.summary, b.summary);
+    assert_eq!(a.summary.unchanged + b.summary.unchanged, 5);
+    assert_eq!(sorted_paths(&a.album), sorted_paths(&b.album));
+    assert!(waited.load(Ordering::Relaxed));
+}
+
+#[test]
+fn a_run_writes_at_most_three_times_its_cache_and_checkpoints_survive() {
+    let engine = shared_engine();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("bbt");
+    copy_photos(&shared("faces/bbt"), &root);
+    let cache = GalleryCache::new(dir.path().join("cache"));
+    let fp = engine.fingerprint(512).expect("fingerprint");
+    let log_path = cache.log_path_for(&root, &fp);
+    let cancel = AtomicBool::new(false);
+    // Cancelled after a few checkpoints; the log then holds them until the final save.
+    let log_seen = AtomicBool::new(false);
+    let options = IndexOptions {
+        in_flight: 1,
+        ..IndexOptions::default()
+    };
+    let partial = index_gallery(
+        &engine,
+        &root,
+        Some(&cache),
+        &options,
+        &|e| {
+            if let IndexEvent::Progress(p) = e {
+                if log_path.exists() {
+                    log_seen.store(true, Ordering::Relaxed);
+                }
+                if p.photos_done >= 12 {
+                    cancel.store(true, Ordering::Relaxed);
+                }
+            }
+        },
+        &cancel,
+    )
+    .expect("index");
+    assert!(
+        log_seen.load(Ordering::Relaxed),
+        "checkpoints go to the log"
+    );
+    assert!(!log_path.exists(), "the final save compacts the log");
+    let rest = index(&engine, &root, &cache);
+    assert_eq!(rest.summary.unchanged, partial.album.photos().len());
+    let size = fs::metadata(cache.path_for(&root, &fp))
+        .expect("cache")
+        .len();
+    for run in [&partial, &rest] {
+        assert!(run.summary.cache_bytes_written > 0);
+        assert!(
+            run.summary.cache_bytes_written <= 3 * size,
+            "{} bytes written for a {size}-byte cache",
+            run.summary.cache_bytes_written
+        );
+    }
 }

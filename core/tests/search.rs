@@ -12,7 +12,7 @@ use facesorter_core::search::{Match, Query, RankedMatches, SearchError};
 
 fn photo(name: &str) -> PhotoRecord {
     PhotoRecord {
-        rel_path: name.to_owned(),
+        rel_path: name.into(),
         size: 1,
         mtime_ns: 0,
         content_sha256: [0; 32],
@@ -309,7 +309,7 @@ fn above_agrees_with_naive_filter() {
         let naive: Vec<Match> = all.iter().filter(|m| m.score >= t).copied().collect();
         let naive_photos: HashSet<u32> = naive
             .iter()
-            .map(|m| album.faces[m.face as usize].photo)
+            .map(|m| album.faces()[m.face as usize].photo)
             .collect();
         assert_eq!(ranked.above(t), naive.as_slice(), "threshold {t}");
         assert_eq!(ranked.count_above(t), naive.len());

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use facesorter_core::engine::{largest_face, FaceEngine};
+use facesorter_core::error::chain;
 use facesorter_core::export::{export_matches, save_face_crop, FolderNames};
 use facesorter_core::gallery::GalleryCache;
 use facesorter_core::index::{
@@ -250,7 +251,7 @@ fn export_search(
             (summary.failed.len(), summary.cancelled)
         }
         Err(e) => {
-            eprintln!("facesorter: export: {}", terminal_safe(&e.to_string()));
+            eprintln!("facesorter: export: {}", terminal_safe(&chain(&e)));
             (1, false)
         }
     }
@@ -372,7 +373,7 @@ fn save_unmatched(search: &[Probe], dir: &Path) -> usize {
         };
         if let Err(e) = save_face_crop(dir, image, &probe.face.face_box, &probe.label()) {
             failed += 1;
-            eprintln!("facesorter: export: {}", terminal_safe(&e.to_string()));
+            eprintln!("facesorter: export: {}", terminal_safe(&chain(&e)));
         }
     }
     failed

@@ -12,7 +12,7 @@ pub fn draw(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
     let (photos, faces) = g
         .album
         .as_ref()
-        .map_or((0, 0), |a| (a.photos.len(), a.faces.len()));
+        .map_or((0, 0), |a| (a.photos().len(), a.faces().len()));
     if g.indexing() {
         ui.horizontal(|ui| {
             ui.spinner();

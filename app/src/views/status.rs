@@ -59,8 +59,8 @@ pub fn draw(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
                 ui.label(format!(
                     "{}: {} photos, {} faces",
                     super::short_path(&g.root),
-                    album.photos.len(),
-                    album.faces.len()
+                    album.photos().len(),
+                    album.faces().len()
                 ));
             }
         }

@@ -1,5 +1,7 @@
 //! The in-memory album: photos, their faces, and the embedding matrix.
 
+use std::ffi::OsString;
+
 use serde::{Deserialize, Serialize};
 
 use crate::geometry::{FaceBox, Landmarks};
@@ -37,8 +39,9 @@ impl Fingerprint {
 /// One photo of the gallery, as it was when indexed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PhotoRecord {
-    /// Path relative to the gallery root, with `/` separators.
-    pub rel_path: String,
+    /// Path relative to the gallery root, with `/` separators. An `OsString`: a folder or
+    /// file name need not be valid Unicode (show it with `to_string_lossy`).
+    pub rel_path: OsString,
     pub size: u64,
     /// Modification time, nanoseconds since the Unix epoch.
     pub mtime_ns: i64,
@@ -71,15 +74,23 @@ pub struct FaceRecord {
     pub norm: f32,
 }
 
+/// Why [`Album::from_parts`] refused its parts.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("inconsistent album: {0}")]
+pub struct AlbumError(String);
+
 /// The whole indexed gallery. Invariant: `embeddings.len() == faces.len() * dim`, each
-/// photo's face range lies inside `faces`, and each face points back at its photo.
+/// photo's face range lies inside `faces` right after the previous photo's, each face
+/// points back at its photo, and every embedding value is finite. The fields are private
+/// so nothing can break it: build with [`Album::new`] + [`Album::push_photo`], or check
+/// loaded parts with [`Album::from_parts`].
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Album {
-    pub dim: usize,
-    pub photos: Vec<PhotoRecord>,
-    pub faces: Vec<FaceRecord>,
+    dim: usize,
+    photos: Vec<PhotoRecord>,
+    faces: Vec<FaceRecord>,
     /// Unit embeddings, row-major, `dim` floats per face.
-    pub embeddings: Vec<f32>,
+    embeddings: Vec<f32>,
 }
 
 impl Album {
@@ -88,6 +99,24 @@ impl Album {
             dim,
             ..Self::default()
         }
+    }
+
+    /// An album from its parts (e.g. read from a cache file), refused unless it keeps the
+    /// invariants.
+    pub fn from_parts(
+        dim: usize,
+        photos: Vec<PhotoRecord>,
+        faces: Vec<FaceRecord>,
+        embeddings: Vec<f32>,
+    ) -> Result<Self, AlbumError> {
+        let album = Self {
+            dim,
+            photos,
+            faces,
+            embeddings,
+        };
+        album.check()?;
+        Ok(album)
     }
 
     /// Floats per embedding row.
@@ -120,6 +149,13 @@ impl Album {
         self.faces.len()
     }
 
+    /// The faces of photo `photo` (indices into [`Self::faces`]).
+    pub fn face_range(&self, photo: usize) -> std::ops::Range<usize> {
+        self.photos.get(photo).map_or(0..0, |p| {
+            p.first_face as usize..p.first_face as usize + p.face_count as usize
+        })
+    }
+
     pub fn embedding(&self, face: usize) -> &[f32] {
         &self.embeddings[face * self.dim..(face + 1) * self.dim]
     }
@@ -128,13 +164,17 @@ impl Album {
         &self.photos[self.faces[face].photo as usize]
     }
 
-    /// Appends a photo and its faces (each with its unit embedding).
+    /// Appends a photo and its faces (each with its unit embedding). The record's face
+    /// range and each face's photo index are set here.
+    ///
+    /// # Panics
+    /// When an embedding is not `dim` long: a programming error, never input.
     pub fn push_photo(&mut self, mut photo: PhotoRecord, faces: Vec<(FaceRecord, Vec<f32>)>) {
         let photo_index = self.photos.len() as u32;
         photo.first_face = self.faces.len() as u32;
         photo.face_count = faces.len() as u32;
         for (mut face, embedding) in faces {
-            debug_assert_eq!(embedding.len(), self.dim);
+            assert_eq!(embedding.len(), self.dim, "embedding length");
             face.photo = photo_index;
             self.faces.push(face);
             self.embeddings.extend_from_slice(&embedding);
@@ -142,26 +182,50 @@ impl Album {
         self.photos.push(photo);
     }
 
+    /// Appends photo `index` of `other` (its faces and embeddings) under `record`'s path
+    /// and stamp.
+    pub fn push_photo_from(&mut self, other: &Album, index: usize, record: PhotoRecord) {
+        let faces = other
+            .face_range(index)
+            .map(|f| (other.faces[f], other.embedding(f).to_vec()))
+            .collect();
+        self.push_photo(record, faces);
+    }
+
     /// Checks the invariants; a cache that breaks them is damaged.
     pub fn is_consistent(&self) -> bool {
-        if self.dim == 0 || self.embeddings.len() != self.faces.len() * self.dim {
-            return false;
+        self.check().is_ok()
+    }
+
+    fn check(&self) -> Result<(), AlbumError> {
+        let fail = |why: &str| Err(AlbumError(why.to_string()));
+        if self.dim == 0 {
+            return fail("embedding dimension 0");
         }
-        let mut expected_first = 0u32;
+        if Some(self.embeddings.len()) != self.faces.len().checked_mul(self.dim) {
+            return fail("embedding matrix size differs from faces × dim");
+        }
+        let mut expected_first = 0usize;
         for (i, p) in self.photos.iter().enumerate() {
-            if p.first_face != expected_first {
-                return false;
+            if p.first_face as usize != expected_first {
+                return fail("a photo's faces do not follow the previous photo's");
             }
-            let end = p.first_face as usize + p.face_count as usize;
+            let end = expected_first + p.face_count as usize;
             if end > self.faces.len()
-                || self.faces[p.first_face as usize..end]
+                || self.faces[expected_first..end]
                     .iter()
                     .any(|f| f.photo as usize != i)
             {
-                return false;
+                return fail("a face does not point back at its photo");
             }
-            expected_first += p.face_count;
+            expected_first = end;
         }
-        expected_first as usize == self.faces.len() && self.embeddings.iter().all(|v| v.is_finite())
+        if expected_first != self.faces.len() {
+            return fail("faces that belong to no photo");
+        }
+        if !self.embeddings.iter().all(|v| v.is_finite()) {
+            return fail("an embedding value is not finite");
+        }
+        Ok(())
     }
 }

@@ -3,8 +3,11 @@
 //! One file per (gallery root, fingerprint, format version), named
 //! `g-<roothash>-<fpdigest>-v<version>.fsc`, so a changed model or setting simply finds no
 //! file instead of mixing embeddings. Saves go to a temporary file in the same directory,
-//! are fsynced and renamed over the old file: a killed indexer loses at most its last
-//! batch, and a reader never sees a half-written file.
+//! are fsynced and renamed over the old file, so a reader never sees a half-written file.
+//! While indexing, each batch is appended to a checkpoint log beside it (`.fsl`, see
+//! [`super::log`]) instead of rewriting the whole file, and the log is compacted into a
+//! new file at the end: a killed indexer loses at most its last batch, and one run writes
+//! about twice the cache's size, not the cache once per batch.
 //!
 //! Layout (all integers and floats little-endian):
 //!
@@ -13,9 +16,11 @@
 //! version      u32      FORMAT_VERSION
 //! header_len   u32
 //! header       header_len bytes of JSON: fingerprint, root, dim, photo/face counts,
-//!              photos section length in bytes
+//!              photos section length in bytes, generation (a random id the checkpoint
+//!              log names, so a log is only ever replayed onto the file it extends)
 //! sha256       32 bytes of the header
-//! photos       per photo: path_len u32, path (UTF-8), size u64, mtime_ns i64,
+//! photos       per photo: path_len u32, path (raw bytes of the OS path, `/`-separated;
+//!              not necessarily UTF-8), size u64, mtime_ns i64,
 //!              content_sha256 [32], width u32, height u32, first_face u32, face_count u32
 //! sha256       32 bytes of the photos section
 //! faces        per face (68 bytes): photo u32, box x1 y1 x2 y2 f32,
@@ -41,19 +46,23 @@ use super::album::{Album, FaceRecord, Fingerprint, PhotoRecord};
 use crate::geometry::{FaceBox, Landmarks, PixelPoint};
 
 /// Bumped whenever the layout changes; part of the file name, so old files are never read.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Overrides the default cache directory.
 pub const CACHE_DIR_ENV_VAR: &str = "FACESORTER_CACHE_DIR";
 
 const MAGIC: &[u8; 8] = b"FSCACHE\0";
 const EXTENSION: &str = "fsc";
-const CHECKSUM_LEN: usize = 32;
+/// The checkpoint log beside a cache file.
+pub(super) const LOG_EXTENSION: &str = "fsl";
+/// The lock file beside a cache file (never deleted: see [`super::lock`]).
+pub(super) const LOCK_EXTENSION: &str = "lock";
+pub(super) const CHECKSUM_LEN: usize = 32;
 /// Per photo, without the path bytes.
-const PHOTO_FIXED_LEN: usize = 4 + 8 + 8 + 32 + 4 * 4;
-const FACE_LEN: usize = 4 + 4 * 4 + 10 * 4 + 4 + 4;
+pub(super) const PHOTO_FIXED_LEN: usize = 4 + 8 + 8 + 32 + 4 * 4;
+pub(super) const FACE_LEN: usize = 4 + 4 * 4 + 10 * 4 + 4 + 4;
 /// The JSON header is a few hundred bytes; a bigger value is a corrupted length.
-const MAX_HEADER_LEN: usize = 1 << 20;
+pub(super) const MAX_HEADER_LEN: usize = 1 << 20;
 /// A temporary file untouched this long belongs to a killed save, not a running one.
 const STRAY_TEMP_AGE: Duration = Duration::from_secs(10 * 60);
 
@@ -99,6 +108,7 @@ struct Header {
     photos: u64,
     faces: u64,
     photos_bytes: u64,
+    generation: u64,
 }
 
 impl GalleryCache {
@@ -144,13 +154,31 @@ impl GalleryCache {
 
     /// Reads the cache of `root` for `fp`. Never panics and never returns an album that
     /// differs from what was saved: anything doubtful is [`CacheLoad::Damaged`].
+    ///
+    /// The checkpoint log of an interrupted run is replayed on top of the file: every
+    /// complete batch in it is kept, a torn or damaged tail is ignored.
     pub fn load(&self, root: &Path, fp: &Fingerprint) -> CacheLoad {
+        match self.load_main(root, fp) {
+            MainLoad::Loaded { album, generation } => {
+                let log_path = self.log_path_for(root, fp);
+                let root_text = canonical(root).to_string_lossy().into_owned();
+                CacheLoad::Loaded(super::log::replay(
+                    &log_path, fp, &root_text, generation, album,
+                ))
+            }
+            MainLoad::Missing => CacheLoad::Missing,
+            MainLoad::Damaged { path, reason } => CacheLoad::Damaged { path, reason },
+        }
+    }
+
+    /// The cache file alone, with its generation.
+    pub(super) fn load_main(&self, root: &Path, fp: &Fingerprint) -> MainLoad {
         let path = self.path_for(root, fp);
         let bytes = match fs::read(&path) {
             Ok(b) => b,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return CacheLoad::Missing,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return MainLoad::Missing,
             Err(e) => {
-                return CacheLoad::Damaged {
+                return MainLoad::Damaged {
                     path,
                     reason: format!("cannot read: {e}"),
                 }
@@ -158,26 +186,80 @@ impl GalleryCache {
         };
         let root_text = canonical(root).to_string_lossy().into_owned();
         match decode(&bytes, fp, &root_text) {
-            Ok(Decoded::Album(album)) => CacheLoad::Loaded(album),
+            Ok(Decoded::Album(album, generation)) => MainLoad::Loaded { album, generation },
             Ok(Decoded::OtherGallery(why)) => {
                 // Only a digest collision or a copied file gets here; rebuilding is right.
                 log::info!("gallery cache {}: {why}; ignoring it", path.display());
-                CacheLoad::Missing
+                MainLoad::Missing
             }
-            Err(reason) => CacheLoad::Damaged { path, reason },
+            Err(reason) => MainLoad::Damaged { path, reason },
         }
     }
 
+    /// Where the checkpoint log of `root`'s cache for `fp` lives.
+    pub fn log_path_for(&self, root: &Path, fp: &Fingerprint) -> PathBuf {
+        self.path_for(root, fp).with_extension(LOG_EXTENSION)
+    }
+
+    /// A checkpoint log for an indexing run over `root`: batches appended to it survive a
+    /// kill and are replayed by [`Self::load`] until the next [`Self::save`].
+    pub fn checkpoint_log(&self, root: &Path, fp: &Fingerprint) -> super::CheckpointLog {
+        super::CheckpointLog::new(self.clone(), root, fp)
+    }
+
+    /// Waits (checking `cancel` every few milliseconds) until no other indexing run holds
+    /// `root`'s cache for `fp`, and holds it until the returned guard is dropped. `None`
+    /// when cancelled first; `on_wait` is called once if it has to wait.
+    pub fn lock(
+        &self,
+        root: &Path,
+        fp: &Fingerprint,
+        cancel: &std::sync::atomic::AtomicBool,
+        on_wait: &dyn Fn(),
+    ) -> Result<Option<super::CacheLock>, CacheError> {
+        fs::create_dir_all(&self.dir).map_err(|source| CacheError::Io {
+            action: "create directory",
+            path: self.dir.clone(),
+            source,
+        })?;
+        super::lock::CacheLock::acquire(
+            &self.path_for(root, fp).with_extension(LOCK_EXTENSION),
+            cancel,
+            on_wait,
+        )
+    }
+
     /// Writes `album` as the cache of `root` for `fp`, atomically replacing any old file.
+    /// The checkpoint log, whose batches the new file holds, is removed.
     pub fn save(&self, root: &Path, fp: &Fingerprint, album: &Album) -> Result<(), CacheError> {
+        self.save_generation(root, fp, album, new_generation())?;
+        // The log names the old file's generation, so a leftover would be ignored anyway;
+        // removing it keeps the folder tidy and the next load cheap.
+        match fs::remove_file(self.log_path_for(root, fp)) {
+            Ok(()) => sync_dir(&self.dir),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => log::warn!("cannot remove the checkpoint log: {e}"),
+        }
+        Ok(())
+    }
+
+    /// [`Self::save`] under a given generation, leaving any log alone.
+    pub(super) fn save_generation(
+        &self,
+        root: &Path,
+        fp: &Fingerprint,
+        album: &Album,
+        generation: u64,
+    ) -> Result<(), CacheError> {
         let path = self.path_for(root, fp);
         // A file that would load as damaged is a caller bug; better refused here.
-        if album.dim != fp.embedding_dim as usize {
+        if album.dim() != fp.embedding_dim as usize {
             return Err(CacheError::InvalidAlbum {
                 path,
                 reason: format!(
                     "album dim {} but fingerprint dim {}",
-                    album.dim, fp.embedding_dim
+                    album.dim(),
+                    fp.embedding_dim
                 ),
             });
         }
@@ -191,13 +273,14 @@ impl GalleryCache {
             fingerprint: fp.clone(),
             root: canonical(root).to_string_lossy().into_owned(),
             dim: fp.embedding_dim,
-            photos: album.photos.len() as u64,
-            faces: album.faces.len() as u64,
+            photos: album.photos().len() as u64,
+            faces: album.faces().len() as u64,
             photos_bytes: album
-                .photos
+                .photos()
                 .iter()
-                .map(|p| (PHOTO_FIXED_LEN + p.rel_path.len()) as u64)
+                .map(|p| (PHOTO_FIXED_LEN + os_bytes(&p.rel_path).len()) as u64)
                 .sum(),
+            generation,
         };
         fs::create_dir_all(&self.dir).map_err(|source| CacheError::Io {
             action: "create directory",
@@ -231,9 +314,12 @@ impl GalleryCache {
         for entry in entries.flatten() {
             let name = entry.file_name();
             let Some(name) = name.to_str() else { continue };
+            let keep_log = Path::new(&keep_name).with_extension(LOG_EXTENSION);
             let stale_cache = name.starts_with(&prefix)
-                && name.ends_with(&format!(".{EXTENSION}"))
-                && name != keep_name;
+                && (name.ends_with(&format!(".{EXTENSION}"))
+                    || name.ends_with(&format!(".{LOG_EXTENSION}")))
+                && name != keep_name
+                && Path::new(name) != keep_log;
             let stray_temp = name.starts_with(&temp_prefix)
                 && name.ends_with(".tmp")
                 && is_older_than(&entry.path(), STRAY_TEMP_AGE);
@@ -285,19 +371,56 @@ fn file_name(root_key: &str, fp: &Fingerprint) -> String {
     format!("g-{root_key}-{}-v{FORMAT_VERSION}.{EXTENSION}", fp.digest())
 }
 
-fn canonical(root: &Path) -> PathBuf {
+pub(super) fn canonical(root: &Path) -> PathBuf {
     fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf())
 }
 
-#[cfg(unix)]
 fn path_bytes(p: &Path) -> Vec<u8> {
+    os_bytes(p.as_os_str()).into_owned()
+}
+
+/// The bytes a path is stored as: the OS's own on Unix, so any name round-trips.
+#[cfg(unix)]
+pub(super) fn os_bytes(s: &std::ffi::OsStr) -> std::borrow::Cow<'_, [u8]> {
     use std::os::unix::ffi::OsStrExt;
-    p.as_os_str().as_bytes().to_vec()
+    std::borrow::Cow::Borrowed(s.as_bytes())
 }
 
 #[cfg(not(unix))]
-fn path_bytes(p: &Path) -> Vec<u8> {
-    p.to_string_lossy().into_owned().into_bytes()
+pub(super) fn os_bytes(s: &std::ffi::OsStr) -> std::borrow::Cow<'_, [u8]> {
+    match s.to_string_lossy() {
+        std::borrow::Cow::Borrowed(t) => std::borrow::Cow::Borrowed(t.as_bytes()),
+        std::borrow::Cow::Owned(t) => std::borrow::Cow::Owned(t.into_bytes()),
+    }
+}
+
+#[cfg(unix)]
+fn os_from_bytes(bytes: &[u8]) -> Result<OsString, String> {
+    use std::os::unix::ffi::OsStrExt;
+    Ok(std::ffi::OsStr::from_bytes(bytes).to_os_string())
+}
+
+#[cfg(not(unix))]
+fn os_from_bytes(bytes: &[u8]) -> Result<OsString, String> {
+    std::str::from_utf8(bytes)
+        .map(OsString::from)
+        .map_err(|_| "photo path is not UTF-8".to_string())
+}
+
+/// A fresh id for a cache file: time, process and a counter, hashed.
+pub(super) fn new_generation() -> u64 {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let mut h = Sha256::new();
+    h.update(nanos.to_le_bytes());
+    h.update(std::process::id().to_le_bytes());
+    h.update(COUNTER.fetch_add(1, Ordering::Relaxed).to_le_bytes());
+    let digest = h.finalize();
+    let mut id = [0u8; 8];
+    id.copy_from_slice(&digest[..8]);
+    u64::from_le_bytes(id)
 }
 
 fn is_older_than(path: &Path, age: Duration) -> bool {
@@ -310,7 +433,7 @@ fn is_older_than(path: &Path, age: Duration) -> bool {
 
 /// Writes through `write` into a fresh temp file beside `path`, fsyncs it and renames it
 /// over `path`. On any failure the temp file is removed and `path` is left untouched.
-fn write_atomically(
+pub(super) fn write_atomically(
     path: &Path,
     write: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
 ) -> Result<(), CacheError> {
@@ -366,7 +489,7 @@ fn fill_and_rename(
     fs::rename(temp, path).map_err(io_err("rename into place", path))
 }
 
-fn io_err(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> CacheError {
+pub(super) fn io_err(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> CacheError {
     let path = path.to_path_buf();
     move |source| CacheError::Io {
         action,
@@ -377,7 +500,7 @@ fn io_err(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> CacheE
 
 /// Makes the rename itself durable. Best effort: the data is already safe in the file,
 /// and not every platform or filesystem can open a directory.
-fn sync_dir(dir: &Path) {
+pub(super) fn sync_dir(dir: &Path) {
     #[cfg(unix)]
     if let Ok(d) = File::open(dir) {
         let _ = d.sync_all();
@@ -423,43 +546,60 @@ fn encode<W: Write>(out: &mut W, header: &Header, album: &Album) -> io::Result<(
     w.end_section()?;
 
     let mut buf = Vec::with_capacity(PHOTO_FIXED_LEN + 256);
-    for p in &album.photos {
+    for p in album.photos() {
         buf.clear();
-        let path_len = u32::try_from(p.rel_path.len()).map_err(io::Error::other)?;
-        buf.extend_from_slice(&path_len.to_le_bytes());
-        buf.extend_from_slice(p.rel_path.as_bytes());
-        buf.extend_from_slice(&p.size.to_le_bytes());
-        buf.extend_from_slice(&p.mtime_ns.to_le_bytes());
-        buf.extend_from_slice(&p.content_sha256);
-        for v in [p.width, p.height, p.first_face, p.face_count] {
-            buf.extend_from_slice(&v.to_le_bytes());
-        }
+        encode_photo(&mut buf, p, p.first_face)?;
         w.put(&buf)?;
     }
     w.end_section()?;
 
     let mut buf = Vec::with_capacity(FACE_LEN * 1024);
-    for chunk in album.faces.chunks(1024) {
+    for chunk in album.faces().chunks(1024) {
         buf.clear();
         for f in chunk {
-            buf.extend_from_slice(&f.photo.to_le_bytes());
-            for v in face_floats(f) {
-                buf.extend_from_slice(&v.to_le_bytes());
-            }
+            encode_face(&mut buf, f, f.photo);
         }
         w.put(&buf)?;
     }
     w.end_section()?;
 
     let mut buf = Vec::with_capacity(4 * 16384);
-    for chunk in album.embeddings.chunks(16384) {
+    for chunk in album.embeddings().chunks(16384) {
         buf.clear();
-        for v in chunk {
-            buf.extend_from_slice(&v.to_le_bytes());
-        }
+        encode_floats(&mut buf, chunk);
         w.put(&buf)?;
     }
     w.end_section()
+}
+
+/// One photo record in file order, with `first_face` given (a log batch numbers its
+/// faces from 0).
+pub(super) fn encode_photo(buf: &mut Vec<u8>, p: &PhotoRecord, first_face: u32) -> io::Result<()> {
+    let path = os_bytes(&p.rel_path);
+    let path_len = u32::try_from(path.len()).map_err(io::Error::other)?;
+    buf.extend_from_slice(&path_len.to_le_bytes());
+    buf.extend_from_slice(&path);
+    buf.extend_from_slice(&p.size.to_le_bytes());
+    buf.extend_from_slice(&p.mtime_ns.to_le_bytes());
+    buf.extend_from_slice(&p.content_sha256);
+    for v in [p.width, p.height, first_face, p.face_count] {
+        buf.extend_from_slice(&v.to_le_bytes());
+    }
+    Ok(())
+}
+
+/// One face record in file order, pointing at photo `photo`.
+pub(super) fn encode_face(buf: &mut Vec<u8>, f: &FaceRecord, photo: u32) {
+    buf.extend_from_slice(&photo.to_le_bytes());
+    for v in face_floats(f) {
+        buf.extend_from_slice(&v.to_le_bytes());
+    }
+}
+
+pub(super) fn encode_floats(buf: &mut Vec<u8>, values: &[f32]) {
+    for v in values {
+        buf.extend_from_slice(&v.to_le_bytes());
+    }
 }
 
 /// The face's 16 floats in file order (everything but `photo`).
@@ -486,20 +626,31 @@ fn face_floats(f: &FaceRecord) -> [f32; 16] {
     ]
 }
 
+/// What [`GalleryCache::load_main`] found: [`CacheLoad`] plus the file's generation.
+pub(super) enum MainLoad {
+    Missing,
+    Loaded { album: Album, generation: u64 },
+    Damaged { path: PathBuf, reason: String },
+}
+
 enum Decoded {
-    Album(Album),
+    Album(Album, u64),
     /// Intact, but for another root or fingerprint.
     OtherGallery(String),
 }
 
 /// A bounds-checked reader over the file's bytes; every read past the end is an error.
-struct Reader<'a> {
-    bytes: &'a [u8],
-    pos: usize,
+pub(super) struct Reader<'a> {
+    pub bytes: &'a [u8],
+    pub pos: usize,
 }
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8], String> {
+    pub fn new(bytes: &'a [u8]) -> Self {
+        Self { bytes, pos: 0 }
+    }
+
+    pub fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8], String> {
         let end = self
             .pos
             .checked_add(n)
@@ -516,11 +667,11 @@ impl<'a> Reader<'a> {
         Ok(a)
     }
 
-    fn u32(&mut self, what: &str) -> Result<u32, String> {
+    pub fn u32(&mut self, what: &str) -> Result<u32, String> {
         self.array(what).map(u32::from_le_bytes)
     }
 
-    fn u64(&mut self, what: &str) -> Result<u64, String> {
+    pub fn u64(&mut self, what: &str) -> Result<u64, String> {
         self.array(what).map(u64::from_le_bytes)
     }
 
@@ -533,7 +684,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Takes `n` bytes followed by their SHA-256, and checks it.
-    fn section(&mut self, n: usize, what: &str) -> Result<&'a [u8], String> {
+    pub fn section(&mut self, n: usize, what: &str) -> Result<&'a [u8], String> {
         let data = self.take(n, what)?;
         let sum = self.take(CHECKSUM_LEN, what)?;
         if Sha256::digest(data).as_slice() != sum {
@@ -548,7 +699,7 @@ fn to_usize(v: u64, what: &str) -> Result<usize, String> {
 }
 
 fn decode(bytes: &[u8], fp: &Fingerprint, root: &str) -> Result<Decoded, String> {
-    let mut r = Reader { bytes, pos: 0 };
+    let mut r = Reader::new(bytes);
     if r.take(MAGIC.len(), "magic")? != MAGIC {
         return Err("not a FaceSorter cache file (bad magic)".into());
     }
@@ -617,35 +768,45 @@ fn decode(bytes: &[u8], fp: &Fingerprint, root: &str) -> Result<Decoded, String>
         ));
     }
 
-    let mut p = Reader {
-        bytes: r.section(photos_bytes, "photos")?,
-        pos: 0,
-    };
+    let mut p = Reader::new(r.section(photos_bytes, "photos")?);
     let mut photos = Vec::with_capacity(photo_count);
     for _ in 0..photo_count {
-        let path_len = p.u32("photo path length")? as usize;
-        let rel_path = std::str::from_utf8(p.take(path_len, "photo path")?)
-            .map_err(|_| "photo path is not UTF-8")?
-            .to_owned();
-        photos.push(PhotoRecord {
-            rel_path,
-            size: p.u64("photo size")?,
-            mtime_ns: p.i64("photo mtime")?,
-            content_sha256: p.array("photo content hash")?,
-            width: p.u32("photo width")?,
-            height: p.u32("photo height")?,
-            first_face: p.u32("photo first face")?,
-            face_count: p.u32("photo face count")?,
-        });
+        photos.push(decode_photo(&mut p)?);
     }
     if p.pos != photos_bytes {
         return Err("photos section has trailing bytes".into());
     }
 
     let faces_data = r.section(faces_bytes, "faces")?;
-    let mut faces = Vec::with_capacity(face_count);
-    for rec in faces_data.chunks_exact(FACE_LEN) {
-        let mut f = Reader { bytes: rec, pos: 0 };
+    let faces = decode_faces(faces_data)?;
+    let embeddings_data = r.section(embeddings_bytes, "embeddings")?;
+    let embeddings = decode_floats(embeddings_data);
+
+    let album = Album::from_parts(dim, photos, faces, embeddings)
+        .map_err(|e| format!("album invariants broken ({e})"))?;
+    Ok(Decoded::Album(album, header.generation))
+}
+
+pub(super) fn decode_photo(p: &mut Reader<'_>) -> Result<PhotoRecord, String> {
+    let path_len = p.u32("photo path length")? as usize;
+    let rel_path = os_from_bytes(p.take(path_len, "photo path")?)?;
+    Ok(PhotoRecord {
+        rel_path,
+        size: p.u64("photo size")?,
+        mtime_ns: p.i64("photo mtime")?,
+        content_sha256: p.array("photo content hash")?,
+        width: p.u32("photo width")?,
+        height: p.u32("photo height")?,
+        first_face: p.u32("photo first face")?,
+        face_count: p.u32("photo face count")?,
+    })
+}
+
+/// Face records, `FACE_LEN` bytes each (the caller checked the length).
+pub(super) fn decode_faces(data: &[u8]) -> Result<Vec<FaceRecord>, String> {
+    let mut faces = Vec::with_capacity(data.len() / FACE_LEN);
+    for rec in data.chunks_exact(FACE_LEN) {
+        let mut f = Reader::new(rec);
         let photo = f.u32("face photo")?;
         let mut v = [0f32; 16];
         for x in &mut v {
@@ -665,23 +826,13 @@ fn decode(bytes: &[u8], fp: &Fingerprint, root: &str) -> Result<Decoded, String>
             norm: v[15],
         });
     }
+    Ok(faces)
+}
 
-    let embeddings_data = r.section(embeddings_bytes, "embeddings")?;
-    let embeddings: Vec<f32> = embeddings_data
-        .chunks_exact(4)
+pub(super) fn decode_floats(data: &[u8]) -> Vec<f32> {
+    data.chunks_exact(4)
         .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-        .collect();
-
-    let album = Album {
-        dim,
-        photos,
-        faces,
-        embeddings,
-    };
-    if !album.is_consistent() {
-        return Err("album invariants broken".into());
-    }
-    Ok(Decoded::Album(album))
+        .collect()
 }
 
 #[cfg(test)]

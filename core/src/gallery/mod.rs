@@ -3,6 +3,10 @@
 
 mod album;
 mod cache;
+mod lock;
+mod log;
 
-pub use album::{Album, FaceRecord, Fingerprint, PhotoRecord};
+pub use album::{Album, AlbumError, FaceRecord, Fingerprint, PhotoRecord};
 pub use cache::{CacheError, CacheLoad, GalleryCache, CACHE_DIR_ENV_VAR, FORMAT_VERSION};
+pub use lock::CacheLock;
+pub use log::CheckpointLog;

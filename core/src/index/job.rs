@@ -8,7 +8,7 @@ use std::thread::JoinHandle;
 
 use crossbeam_channel::{unbounded, Receiver};
 
-use super::{index_gallery, IndexEvent, IndexOptions};
+use super::{index_gallery, IndexError, IndexEvent, IndexOptions};
 use crate::engine::FaceEngine;
 use crate::gallery::GalleryCache;
 
@@ -42,7 +42,16 @@ impl IndexJob {
                     let _ = tx.send(event);
                     wake();
                 };
-                let result = index_gallery(&engine, &root, cache.as_ref(), &options, &send, &flag);
+                // Whatever panics, the front end gets `Finished` and never waits forever.
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    index_gallery(&engine, &root, cache.as_ref(), &options, &send, &flag)
+                }))
+                .unwrap_or_else(|payload| {
+                    Err(IndexError::Panicked {
+                        stage: "indexing",
+                        message: crate::fault::panic_message(&*payload),
+                    })
+                });
                 send(IndexEvent::Finished(result));
             });
         let thread = match thread {

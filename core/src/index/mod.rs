@@ -5,13 +5,19 @@
 //! scan ──► reconcile with cache ──► prepare (rayon: read, hash, decode, detect, align)
 //!                                         │ bounded channel of 112×112 crops
 //!                                         ▼
-//!                          embed in batches ──► album ──► checkpoint (cache file, snapshot)
+//!                  embed in batches ──► album ──► checkpoint (log append, snapshot)
 //! ```
 //!
 //! A run can be cancelled at any point: what was finished is saved. A killed run loses
 //! at most the photos since its last checkpoint, taken after every embedding batch (or,
-//! when a save takes long because the album is large, as often as keeps saving under a
-//! third of the time).
+//! when appending takes long, as often as keeps it under a third of the time): each
+//! checkpoint appends only the new photos to the cache's log, and the end of the run
+//! compacts log and cache into one file, so a run writes about twice the cache's size.
+//!
+//! Only one run per gallery cache works at a time (a lock file); another waits, then
+//! reuses its result. A panic in detection, alignment or embedding never hangs the run:
+//! a photo whose analysis panics is a failure, a panicking recognizer ends the run with
+//! [`IndexError::Panicked`], finished work saved either way.
 
 mod job;
 mod prepare;
@@ -48,6 +54,9 @@ pub struct IndexOptions {
     /// Minimum time between cache checkpoints; zero checkpoints after every embedding
     /// batch (subject to the save-time cap described in the module docs).
     pub checkpoint_every: Duration,
+    /// Send [`IndexEvent::Snapshot`]s (each is a copy of the album so far): only for a
+    /// listener that searches while indexing goes on.
+    pub snapshots: bool,
     /// Minimum time between [`IndexEvent::Snapshot`]s.
     pub snapshot_every: Duration,
     /// Photos prepared ahead of the embedding stage. With the photos being decoded, this
@@ -59,6 +68,7 @@ impl Default for IndexOptions {
     fn default() -> Self {
         Self {
             checkpoint_every: Duration::ZERO,
+            snapshots: false,
             snapshot_every: Duration::from_secs(1),
             in_flight: 2 * rayon::current_num_threads().max(1),
         }
@@ -107,6 +117,8 @@ pub struct IndexSummary {
     /// Something about the cache the user should know (a damaged file being rebuilt, a
     /// failed save).
     pub cache_notice: Option<String>,
+    /// Bytes written to the cache folder by this run (checkpoint log and final file).
+    pub cache_bytes_written: u64,
 }
 
 /// The album at the end of a run, and what the run did.
@@ -131,6 +143,12 @@ pub enum IndexError {
     Engine(#[from] EngineError),
     #[error(transparent)]
     Cache(#[from] CacheError),
+    /// A bug (or an injected fault) crashed a stage; the finished work is saved.
+    #[error("indexing stopped: {stage} crashed ({message})")]
+    Panicked {
+        stage: &'static str,
+        message: String,
+    },
 }
 
 /// What a run reports while it works.

@@ -72,13 +72,13 @@ pub(crate) fn prepare(
     };
     let same_as_before = item
         .previous
-        .filter(|&i| cached.photos[i].content_sha256 == content_sha256);
+        .filter(|&i| cached.photos()[i].content_sha256 == content_sha256);
     let reuse = match same_as_before {
         Some(i) => Some((i, Reuse::Touched)),
         None => vanished.claim(&content_sha256).map(|i| (i, Reuse::Renamed)),
     };
     if let Some((from, reuse)) = reuse {
-        let old = &cached.photos[from];
+        let old = &cached.photos()[from];
         return Prepared::Reused {
             record: record(old.width, old.height),
             from,

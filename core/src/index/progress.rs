@@ -1,14 +1,14 @@
 //! Progress of an indexing run. Workers only bump atomic counters; one reporter thread
-//! turns them into an [`IndexProgress`] at most every [`REPORT_INTERVAL`], so a fast run
-//! does not flood the front end and a slow one still shows the current file.
+//! ([`crate::progress::report_until`]) turns them into an [`IndexProgress`] at most every
+//! [`REPORT_INTERVAL`], so a fast run does not flood the front end and a slow one still
+//! shows the current file.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// How often the reporter thread sends progress.
-pub const REPORT_INTERVAL: Duration = Duration::from_millis(200);
+pub use crate::progress::REPORT_INTERVAL;
 
 /// The stage an indexing run is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -16,6 +16,8 @@ pub enum IndexPhase {
     /// Walking the folder and comparing it with the cache.
     #[default]
     Scanning,
+    /// Another run is indexing the same gallery; this one reuses its result after it.
+    Waiting,
     /// Reading, detecting and embedding new or changed photos.
     Indexing,
     /// Writing the cache.
@@ -28,6 +30,7 @@ impl IndexPhase {
     pub fn label(&self) -> &'static str {
         match self {
             Self::Scanning => "Scanning folder",
+            Self::Waiting => "Waiting for another indexing run of this gallery",
             Self::Indexing => "Finding faces",
             Self::Saving => "Saving",
             Self::Finished => "Done",
@@ -144,17 +147,7 @@ impl Counters {
 /// Sends `counters.snapshot()` through `report` every [`REPORT_INTERVAL`] until `done` is
 /// set, then once more so the last state is always seen.
 pub(crate) fn report_until(counters: &Counters, done: &AtomicBool, report: &dyn Fn(IndexProgress)) {
-    loop {
-        report(counters.snapshot());
-        let deadline = Instant::now() + REPORT_INTERVAL;
-        while Instant::now() < deadline {
-            if done.load(Ordering::Acquire) {
-                report(counters.snapshot());
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
+    crate::progress::report_until(done, || counters.snapshot(), report);
 }
 
 #[cfg(test)]

@@ -2,10 +2,11 @@
 //! must be read, and which vanished (candidates for a rename or a deletion).
 
 use std::collections::HashMap;
+use std::ffi::OsStr;
 use std::sync::Mutex;
 
-use super::scan::ScannedPhoto;
-use crate::gallery::{Album, FaceRecord, PhotoRecord};
+use super::scan::{Scan, ScannedPhoto};
+use crate::gallery::Album;
 
 /// A photo to read, with the cache's index of the same path when its stamp changed.
 #[derive(Debug, Clone)]
@@ -17,31 +18,34 @@ pub(crate) struct WorkItem {
 /// The outcome of comparing a scan with the cache.
 #[derive(Debug)]
 pub(crate) struct Reconciled {
-    /// The album so far: every cached photo whose size and mtime are unchanged.
+    /// The album so far: every cached photo whose size and mtime are unchanged, and those
+    /// in folders that could not be read this time.
     pub kept: Album,
+    /// How many of `kept` are in unreadable folders (not seen, kept as they were).
+    pub kept_unreadable: usize,
     pub work: Vec<WorkItem>,
     /// Cached photos whose path is gone, by content hash: a new path with the same bytes is
     /// a rename (claimed once), the rest were deleted.
     pub vanished: VanishedPhotos,
 }
 
-pub(crate) fn reconcile(scan: &[ScannedPhoto], cached: &Album) -> Reconciled {
-    let by_path: HashMap<&str, usize> = cached
-        .photos
+pub(crate) fn reconcile(scan: &Scan, cached: &Album) -> Reconciled {
+    let by_path: HashMap<&OsStr, usize> = cached
+        .photos()
         .iter()
         .enumerate()
-        .map(|(i, p)| (p.rel_path.as_str(), i))
+        .map(|(i, p)| (p.rel_path.as_os_str(), i))
         .collect();
-    let mut kept = Album::new(cached.dim);
-    let mut present = vec![false; cached.photos.len()];
+    let mut kept = Album::new(cached.dim());
+    let mut present = vec![false; cached.photos().len()];
     let mut work = Vec::new();
-    for photo in scan {
-        match by_path.get(photo.rel_path.as_str()) {
+    for photo in &scan.photos {
+        match by_path.get(photo.rel_path.as_os_str()) {
             Some(&i) => {
                 present[i] = true;
-                let old = &cached.photos[i];
+                let old = &cached.photos()[i];
                 if old.size == photo.stamp.size && old.mtime_ns == photo.stamp.mtime_ns {
-                    copy_photo(cached, i, old.clone(), &mut kept);
+                    kept.push_photo_from(cached, i, old.clone());
                 } else {
                     work.push(WorkItem {
                         photo: photo.clone(),
@@ -56,30 +60,24 @@ pub(crate) fn reconcile(scan: &[ScannedPhoto], cached: &Album) -> Reconciled {
         }
     }
     let mut by_hash: HashMap<[u8; 32], Vec<usize>> = HashMap::new();
+    let mut kept_unreadable = 0;
     for (i, _) in present.iter().enumerate().filter(|(_, &p)| !p) {
-        by_hash
-            .entry(cached.photos[i].content_sha256)
-            .or_default()
-            .push(i);
+        let photo = &cached.photos()[i];
+        if scan.is_unreadable(&photo.rel_path) {
+            kept.push_photo_from(cached, i, photo.clone());
+            kept_unreadable += 1;
+            continue;
+        }
+        by_hash.entry(photo.content_sha256).or_default().push(i);
     }
     Reconciled {
         kept,
+        kept_unreadable,
         work,
         vanished: VanishedPhotos {
             by_hash: Mutex::new(by_hash),
         },
     }
-}
-
-/// Appends cached photo `index` (its faces and embeddings) to `into` under `record`'s
-/// path and stamp.
-pub(crate) fn copy_photo(cached: &Album, index: usize, record: PhotoRecord, into: &mut Album) {
-    let old = &cached.photos[index];
-    let first = old.first_face as usize;
-    let faces: Vec<(FaceRecord, Vec<f32>)> = (first..first + old.face_count as usize)
-        .map(|f| (cached.faces[f], cached.embedding(f).to_vec()))
-        .collect();
-    into.push_photo(record, faces);
 }
 
 /// Vanished cached photos not yet claimed by a rename, shared by the pipeline's workers.
@@ -115,6 +113,7 @@ impl VanishedPhotos {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gallery::PhotoRecord;
     use crate::index::scan::FileStamp;
 
     fn record(path: &str, size: u64, hash: u8) -> PhotoRecord {
@@ -145,18 +144,21 @@ mod tests {
         cached.push_photo(record("changed.jpg", 5, 2), vec![]);
         cached.push_photo(record("gone.jpg", 5, 3), vec![]);
         cached.push_photo(record("gone2.jpg", 5, 3), vec![]);
-        let scan = [
-            scanned("changed.jpg", 6),
-            scanned("new.jpg", 5),
-            scanned("same.jpg", 5),
-        ];
+        let scan = Scan {
+            photos: vec![
+                scanned("changed.jpg", 6),
+                scanned("new.jpg", 5),
+                scanned("same.jpg", 5),
+            ],
+            ..Scan::default()
+        };
         let r = reconcile(&scan, &cached);
-        assert_eq!(r.kept.photos.len(), 1);
-        assert_eq!(r.kept.photos[0].rel_path, "same.jpg");
+        assert_eq!(r.kept.photos().len(), 1);
+        assert_eq!(r.kept.photos()[0].rel_path, "same.jpg");
         let work: Vec<_> = r
             .work
             .iter()
-            .map(|w| (w.photo.rel_path.as_str(), w.previous))
+            .map(|w| (w.photo.rel_path.to_str().unwrap_or_default(), w.previous))
             .collect();
         assert_eq!(work, [("changed.jpg", Some(1)), ("new.jpg", None)]);
         assert_eq!(r.vanished.unclaimed(), [2, 3]);
@@ -166,5 +168,23 @@ mod tests {
         assert_eq!(r.vanished.claim(&[3; 32]), None);
         assert_eq!(r.vanished.claim(&[9; 32]), None);
         assert!(r.vanished.unclaimed().is_empty());
+    }
+
+    #[test]
+    fn photos_under_an_unreadable_folder_are_kept_not_vanished() {
+        let mut cached = Album::new(2);
+        cached.push_photo(record("trip/a.jpg", 5, 1), vec![]);
+        cached.push_photo(record("trip2/b.jpg", 5, 2), vec![]);
+        cached.push_photo(record("trip", 5, 3), vec![]);
+        let scan = Scan {
+            unreadable: vec!["trip".into()],
+            ..Scan::default()
+        };
+        let r = reconcile(&scan, &cached);
+        let kept: Vec<_> = r.kept.photos().iter().map(|p| p.rel_path.clone()).collect();
+        // `trip2/` only shares the prefix's characters, not the folder.
+        assert_eq!(kept, ["trip/a.jpg", "trip"]);
+        assert_eq!(r.kept_unreadable, 2);
+        assert_eq!(r.vanished.unclaimed(), [1]);
     }
 }

@@ -2,6 +2,7 @@
 //! batched embedding, checkpoints and the final save.
 
 use std::fs;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -12,12 +13,15 @@ use rayon::prelude::*;
 
 use super::prepare::{prepare, Prepared, Reuse};
 use super::progress::{report_until, Counters, IndexPhase};
-use super::reconcile::{copy_photo, reconcile, VanishedPhotos, WorkItem};
+use super::reconcile::{reconcile, VanishedPhotos, WorkItem};
 use super::scan::scan_gallery;
 use super::{IndexError, IndexEvent, IndexFailure, IndexOptions, IndexOutcome, IndexSummary};
 use crate::engine::{EngineError, FaceEngine};
 use crate::error::chain;
-use crate::gallery::{Album, CacheLoad, FaceRecord, Fingerprint, GalleryCache, PhotoRecord};
+use crate::fault::panic_message;
+use crate::gallery::{
+    Album, CacheLoad, CheckpointLog, FaceRecord, Fingerprint, GalleryCache, PhotoRecord,
+};
 
 /// Indexes the photos under `root` (see the module docs) and returns the album.
 ///
@@ -98,28 +102,59 @@ struct Run<'a> {
 impl Run<'_> {
     fn execute(&self, dim: usize) -> Result<IndexOutcome, IndexError> {
         let mut summary = IndexSummary::default();
+        // Held until the run's last save: a second run of the same gallery waits here,
+        // then finds this one's work in the cache.
+        let _lock = match self.cache {
+            Some((cache, fp)) => {
+                let waiting = || self.counters.set_phase(IndexPhase::Waiting);
+                match cache.lock(self.root, fp, self.cancel, &waiting) {
+                    Ok(Some(lock)) => Some(lock),
+                    Ok(None) => {
+                        summary.cancelled = true;
+                        let cached = self.load_cache(dim, &mut summary);
+                        return Ok(finish(Arc::new(cached), summary));
+                    }
+                    Err(e) => {
+                        log::warn!("indexing without the gallery lock: {e}");
+                        None
+                    }
+                }
+            }
+            None => None,
+        };
+        self.counters.set_phase(IndexPhase::Scanning);
         let cached = self.load_cache(dim, &mut summary);
         let Some(scan) = scan_gallery(self.root, self.cancel) else {
             summary.cancelled = true;
             return Ok(finish(Arc::new(cached), summary));
         };
+        let reconciled = reconcile(&scan, &cached);
         summary.failures.extend(scan.failures);
-        let reconciled = reconcile(&scan.photos, &cached);
-        summary.unchanged = reconciled.kept.photos.len();
+        summary.unchanged = reconciled.kept.photos().len();
+        // A log left by a killed run is folded into the cache file at the end.
+        let leftover_log = self
+            .cache
+            .is_some_and(|(cache, fp)| cache.log_path_for(self.root, fp).exists());
         self.counters.start_indexing(
-            scan.photos.len(),
-            reconciled.kept.photos.len(),
-            reconciled.kept.faces.len(),
+            scan.photos.len() + reconciled.kept_unreadable,
+            reconciled.kept.photos().len(),
+            reconciled.kept.faces().len(),
             reconciled.work.len(),
         );
         let mut state = RunState {
+            logged: reconciled.kept.photos().len(),
             album: reconciled.kept,
             settled: vec![false; reconciled.work.len()],
             pending: Vec::new(),
             pending_crops: 0,
-            dirty: !reconciled.work.is_empty() || cached.photos.len() != scan.photos.len(),
+            dirty: !reconciled.work.is_empty()
+                || cached.photos().len() != scan.photos.len() + reconciled.kept_unreadable
+                || leftover_log,
             summary,
             checkpoints: Checkpoints::new(),
+            log: self
+                .cache
+                .map(|(cache, fp)| cache.checkpoint_log(self.root, fp)),
         };
         let work = &reconciled.work;
         let vanished = &reconciled.vanished;
@@ -136,6 +171,7 @@ impl Run<'_> {
             summary.removed = vanished.unclaimed().len();
             present.clone()
         };
+        summary.cache_bytes_written = state.log.as_ref().map_or(0, |l| l.bytes_written());
         if state.dirty || summary.cache_notice.is_some() {
             self.counters.set_phase(IndexPhase::Saving);
             self.save(&to_save, &mut summary);
@@ -149,7 +185,7 @@ impl Run<'_> {
             return Album::new(dim);
         };
         match cache.load(self.root, fp) {
-            CacheLoad::Loaded(album) if album.dim == dim => album,
+            CacheLoad::Loaded(album) if album.dim() == dim => album,
             CacheLoad::Loaded(_) | CacheLoad::Missing => Album::new(dim),
             CacheLoad::Damaged { path, reason } => {
                 summary.cache_notice = Some(format!(
@@ -183,13 +219,25 @@ impl Run<'_> {
                             return;
                         }
                         self.counters.reading(&item.photo.path);
-                        let prepared = prepare(self.engine, item.clone(), cached, vanished);
+                        // A panic in decoding, detection or alignment is this photo's
+                        // failure; the others go on.
+                        let prepared = catch_unwind(AssertUnwindSafe(|| {
+                            prepare(self.engine, item.clone(), cached, vanished)
+                        }))
+                        .unwrap_or_else(|payload| Prepared::Failed {
+                            item: item.clone(),
+                            reason: format!(
+                                "analysis crashed ({}); it will be tried again next time",
+                                panic_message(&*payload)
+                            ),
+                        });
                         // A closed channel means the run stopped; the photo is dropped.
                         let _ = tx.send((i, prepared));
                     });
             });
-            let result = self.consume(state, &rx, cached, work);
-            stop.store(true, Ordering::Relaxed);
+            // However the consumer ends (error or panic), the workers stop taking photos.
+            let _stop_workers = SetOnDrop(stop);
+            let result = self.consume(state, &rx, cached);
             drop(rx);
             result
         })
@@ -200,7 +248,6 @@ impl Run<'_> {
         state: &mut RunState,
         rx: &crossbeam_channel::Receiver<(usize, Prepared)>,
         cached: &Album,
-        work: &[WorkItem],
     ) -> Result<(), IndexError> {
         let batch = self.engine.batch().max(1);
         for (i, prepared) in rx.iter() {
@@ -210,8 +257,8 @@ impl Run<'_> {
                     from,
                     reuse,
                 } => {
-                    copy_photo(cached, from, record, &mut state.album);
-                    let faces = cached.photos[from].face_count as usize;
+                    state.album.push_photo_from(cached, from, record);
+                    let faces = cached.photos()[from].face_count as usize;
                     match reuse {
                         Reuse::Touched => state.summary.unchanged += 1,
                         Reuse::Renamed => state.summary.renamed += 1,
@@ -244,7 +291,7 @@ impl Run<'_> {
                     }
                 }
             }
-            self.checkpoint(state, work, cached);
+            self.checkpoint(state);
             if self.cancel.load(Ordering::Relaxed) {
                 break;
             }
@@ -270,7 +317,15 @@ impl Run<'_> {
             faces_of.push(records);
             photos.push((p.item, p.record, p.updated));
         }
-        let mut embeddings = self.engine.embed_crops(&crops)?.into_iter();
+        // A panicking recognizer would panic on every batch: the run ends with an error
+        // (the photos of this batch stay unsettled, so their cached faces are kept).
+        let embedded = catch_unwind(AssertUnwindSafe(|| self.engine.embed_crops(&crops))).map_err(
+            |payload| IndexError::Panicked {
+                stage: "face embedding",
+                message: panic_message(&*payload),
+            },
+        )?;
+        let mut embeddings = embedded?.into_iter();
         drop(crops);
         for ((item, record, updated), records) in photos.into_iter().zip(faces_of) {
             let mut faces = Vec::with_capacity(records.len());
@@ -297,46 +352,47 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// Saves and publishes the album when enough time has passed (see the module docs).
-    fn checkpoint(&self, state: &mut RunState, work: &[WorkItem], cached: &Album) {
+    /// Appends the photos settled since the last checkpoint to the cache's log, and
+    /// publishes a snapshot when someone listens, each when enough time has passed.
+    fn checkpoint(&self, state: &mut RunState) {
         let now = Instant::now();
-        if state.checkpoints.unsnapshotted
+        if self.options.snapshots
+            && state.checkpoints.unsnapshotted
             && now.duration_since(state.checkpoints.last_snapshot) >= self.options.snapshot_every
         {
             (self.on_event)(IndexEvent::Snapshot(Arc::new(state.album.clone())));
             state.checkpoints.last_snapshot = now;
             state.checkpoints.unsnapshotted = false;
         }
-        let Some((cache, fp)) = self.cache else {
+        let Some(log) = state.log.as_mut() else {
             return;
         };
         let interval = self
             .options
             .checkpoint_every
             .max(state.checkpoints.last_save_cost * 2);
-        if !state.checkpoints.unsaved || now.duration_since(state.checkpoints.last_save) < interval
-        {
+        let photos = state.album.photos().len();
+        if state.logged == photos || now.duration_since(state.checkpoints.last_save) < interval {
             return;
         }
-        let album = with_unsettled(state, work, cached, None);
         let save_started = Instant::now();
-        if let Err(e) = cache.save(self.root, fp, &album) {
+        if let Err(e) = log.append(&state.album, state.logged..photos) {
             log::warn!("checkpoint not saved: {}", chain(&e));
         }
+        state.logged = photos;
         state.checkpoints.last_save_cost = save_started.elapsed();
         state.checkpoints.last_save = Instant::now();
-        state.checkpoints.unsaved = false;
     }
 
     fn save(&self, album: &Album, summary: &mut IndexSummary) {
         let Some((cache, fp)) = self.cache else {
             return;
         };
-        if let Err(e) = cache.save(self.root, fp, album) {
-            let text = format!(
-                "the cache could not be saved ({}); the next run will index again",
-                chain(&e)
-            );
+        let result = cache.save(self.root, fp, album);
+        summary.cache_bytes_written +=
+            fs::metadata(cache.path_for(self.root, fp)).map_or(0, |m| m.len());
+        if let Err(e) = result {
+            let text = format!("the cache could not be saved ({}); the next run will index again", chain(&e));
             summary.cache_notice = Some(match summary.cache_notice.take() {
                 Some(earlier) => format!("{earlier}; {text}"),
                 None => text,
@@ -346,8 +402,8 @@ impl Run<'_> {
 }
 
 fn finish(album: Arc<Album>, mut summary: IndexSummary) -> IndexOutcome {
-    summary.photos = album.photos.len();
-    summary.faces = album.faces.len();
+    summary.photos = album.photos().len();
+    summary.faces = album.faces().len();
     summary.failed = summary.failures.len();
     IndexOutcome { album, summary }
 }
@@ -364,11 +420,11 @@ fn with_unsettled(
     let mut album = state.album.clone();
     for (item, _) in work.iter().zip(&state.settled).filter(|(_, &s)| !s) {
         if let Some(j) = item.previous {
-            copy_photo(cached, j, cached.photos[j].clone(), &mut album);
+            album.push_photo_from(cached, j, cached.photos()[j].clone());
         }
     }
     for j in vanished.map(VanishedPhotos::unclaimed).unwrap_or_default() {
-        copy_photo(cached, j, cached.photos[j].clone(), &mut album);
+        album.push_photo_from(cached, j, cached.photos()[j].clone());
     }
     album
 }
@@ -382,6 +438,9 @@ struct PendingPhoto {
 
 struct RunState {
     album: Album,
+    /// Photos `..logged` of the album are in the cache file or its log.
+    logged: usize,
+    log: Option<CheckpointLog>,
     /// Per work item: its outcome is in the album (or it failed).
     settled: Vec<bool>,
     pending: Vec<PendingPhoto>,
@@ -396,7 +455,6 @@ impl RunState {
     fn settle(&mut self, item: usize) {
         self.settled[item] = true;
         self.dirty = true;
-        self.checkpoints.unsaved = true;
         self.checkpoints.unsnapshotted = true;
     }
 }
@@ -404,7 +462,6 @@ impl RunState {
 struct Checkpoints {
     last_save: Instant,
     last_save_cost: Duration,
-    unsaved: bool,
     last_snapshot: Instant,
     unsnapshotted: bool,
 }
@@ -415,9 +472,17 @@ impl Checkpoints {
         Self {
             last_save: now,
             last_save_cost: Duration::ZERO,
-            unsaved: false,
             last_snapshot: now,
             unsnapshotted: false,
         }
+    }
+}
+
+/// Sets the flag when dropped, also while unwinding.
+struct SetOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for SetOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
     }
 }

@@ -113,13 +113,13 @@ pub struct RankedMatches {
 
 impl RankedMatches {
     pub fn compute(query: &Query, album: &Album) -> Result<Self, SearchError> {
-        if album.faces.len() * album.dim != album.embeddings.len() {
+        if album.faces().len() * album.dim() != album.embeddings().len() {
             return Err(SearchError::RaggedMatrix {
-                len: album.embeddings.len(),
-                dim: album.dim,
+                len: album.embeddings().len(),
+                dim: album.dim(),
             });
         }
-        Self::compute_matrix(query.unit(), &album.embeddings, album.dim)
+        Self::compute_matrix(query.unit(), album.embeddings(), album.dim())
     }
 
     /// Ranks the rows of a raw row-major `matrix` of `dim`-float unit vectors.
@@ -181,10 +181,10 @@ impl RankedMatches {
     /// Number of distinct photos with at least one face scoring `>= threshold`.
     /// Faces the album does not have (a ranking of another album) are ignored.
     pub fn photos_above(&self, threshold: f32, album: &Album) -> usize {
-        let mut seen = vec![0u64; album.photos.len().div_ceil(64)];
+        let mut seen = vec![0u64; album.photos().len().div_ceil(64)];
         let mut count = 0;
         for m in self.above(threshold) {
-            let Some(face) = album.faces.get(m.face as usize) else {
+            let Some(face) = album.faces().get(m.face as usize) else {
                 continue;
             };
             let p = face.photo as usize;
@@ -259,8 +259,8 @@ impl RankedMatches {
 }
 
 fn view_of(album: &Album, rank: usize, m: Match) -> Option<MatchView<'_>> {
-    let face = album.faces.get(m.face as usize)?;
-    let photo = album.photos.get(face.photo as usize)?;
+    let face = album.faces().get(m.face as usize)?;
+    let photo = album.photos().get(face.photo as usize)?;
     Some(MatchView {
         rank,
         face_index: m.face,
