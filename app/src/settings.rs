@@ -122,23 +122,29 @@ pub fn migrate_old_file(config_dir: &Path) -> std::io::Result<bool> {
 /// read. The old layout had core's engine options as they were; what is recognised of
 /// them is kept.
 fn settings_from_old_storage(text: &str) -> Settings {
-    let old = ron::from_str::<std::collections::HashMap<String, String>>(text)
+    let Some(old_text) = ron::from_str::<std::collections::HashMap<String, String>>(text)
         .ok()
         .and_then(|kv| kv.get(OLD_STORAGE_KEY).cloned())
-        .and_then(|s| ron::from_str::<ron::Value>(&s).ok())
-        .and_then(|v| serde_json::to_value(v).ok());
-    let Some(mut old) = old else {
+    else {
         return Settings::default();
     };
-    // Old engine options: `provider: (ep, precision)`, `detector_params: (…)` nested.
-    if let Some(engine) = old.get_mut("engine").and_then(Value::as_object_mut) {
-        for nested in ["provider", "detector_params"] {
-            if let Some(Value::Object(inner)) = engine.remove(nested) {
-                engine.extend(inner);
-            }
-        }
+    // The plain fields, each as far as it reads (RON's untyped value keeps no enum
+    // variant names, so the engine options are read typed below).
+    let mut settings = ron::from_str::<ron::Value>(&old_text)
+        .ok()
+        .and_then(|v| serde_json::to_value(v).ok())
+        .map_or_else(Settings::default, |v| {
+            lenient::<SettingsFile>(&v).into_settings()
+        });
+    #[derive(Deserialize)]
+    struct OldEngine {
+        engine: EngineOptions,
     }
-    lenient::<SettingsFile>(&old).into_settings()
+    match ron::from_str::<OldEngine>(&old_text) {
+        Ok(old) => settings.engine = old.engine,
+        Err(e) => log::warn!("the old engine settings do not read ({e}); using the defaults"),
+    }
+    settings
 }
 
 /// `T` from `value` field by field: the defaults, overlaid with each field of `value`
@@ -392,5 +398,180 @@ impl SettingsFile {
             export_dir: s.export_dir.clone(),
             copy_originals: s.copy_originals,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use facesorter_core::runtime::{ExecutionProviderKind, Precision};
+
+    fn custom() -> Settings {
+        let mut s = Settings::default();
+        s.recent_galleries = vec![PathBuf::from("/photos/2024"), PathBuf::from("/photos/old")];
+        s.dark_mode = false;
+        s.hide_low_quality = true;
+        s.low_quality_norm = 12.5;
+        s.export_dir = "/out/pairs".into();
+        s.copy_originals = true;
+        s.engine.recognizer = Some(ModelSpec::Id("adaface-ir18".into()));
+        s.engine.provider.ep = Some(ExecutionProviderKind::Cpu);
+        s.engine.provider.precision = Some(Precision::Fp32);
+        s.engine.detector_params.min_face_px = 32.0;
+        s
+    }
+
+    #[test]
+    fn round_trip_through_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("sub").join(SETTINGS_FILE);
+        let s = custom();
+        s.save(&path).expect("save");
+        assert_eq!(Settings::load(&path), s);
+        let names: Vec<_> = std::fs::read_dir(path.parent().expect("dir"))
+            .expect("read dir")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(names, [SETTINGS_FILE], "no temporary file left");
+    }
+
+    #[test]
+    fn a_missing_file_gives_the_defaults() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        assert_eq!(Settings::load(&dir.path().join("none.json")), Settings::default());
+        assert_eq!(Settings::from_json("not json {"), Settings::default());
+        assert_eq!(Settings::from_json("[1, 2]"), Settings::default());
+    }
+
+    #[test]
+    fn unknown_fields_are_ignored_and_missing_ones_defaulted() {
+        let s = Settings::from_json(
+            r#"{
+                "recent_galleries": ["/photos/a"],
+                "export_dir": "/out",
+                "a_field_from_a_newer_version": {"x": [1, 2]},
+                "engine": {"ep": "cpu", "future_option": true}
+            }"#,
+        );
+        assert_eq!(s.recent_galleries, [PathBuf::from("/photos/a")]);
+        assert_eq!(s.export_dir, "/out");
+        assert_eq!(s.engine.provider.ep, Some(ExecutionProviderKind::Cpu));
+        let d = Settings::default();
+        assert_eq!(s.dark_mode, d.dark_mode);
+        assert_eq!(s.low_quality_norm, d.low_quality_norm);
+        assert_eq!(s.engine.detector_params, d.engine.detector_params);
+    }
+
+    #[test]
+    fn a_wrong_type_in_one_field_keeps_everything_else() {
+        let s = Settings::from_json(
+            r#"{
+                "recent_galleries": ["/photos/a", "/photos/b"],
+                "dark_mode": "yes please",
+                "low_quality_norm": 11.0,
+                "export_dir": "/out",
+                "copy_originals": true,
+                "engine": {
+                    "recognizer": {"id": "adaface-ir18"},
+                    "min_face_px": "large",
+                    "score_threshold": 0.7,
+                    "ep": "a-provider-from-the-future",
+                    "batch": -3
+                }
+            }"#,
+        );
+        let d = Settings::default();
+        assert_eq!(s.dark_mode, d.dark_mode, "the wrong-typed field alone is dropped");
+        assert_eq!(
+            s.recent_galleries,
+            [PathBuf::from("/photos/a"), PathBuf::from("/photos/b")]
+        );
+        assert_eq!(s.low_quality_norm, 11.0);
+        assert_eq!(s.export_dir, "/out");
+        assert!(s.copy_originals);
+        assert_eq!(s.engine.recognizer, Some(ModelSpec::Id("adaface-ir18".into())));
+        assert_eq!(s.engine.detector_params.score_threshold, 0.7);
+        assert_eq!(
+            s.engine.detector_params.min_face_px,
+            d.engine.detector_params.min_face_px
+        );
+        assert_eq!(s.engine.provider.ep, None, "an unknown provider: automatic");
+        assert_eq!(s.engine.batch, None);
+    }
+
+    #[test]
+    fn a_wrong_type_at_the_top_gives_the_defaults() {
+        assert_eq!(Settings::from_json(r#"{"engine": 5}"#), Settings::default());
+        assert_eq!(Settings::from_json("null"), Settings::default());
+    }
+
+    /// The settings struct of versions before the settings file: core's engine options
+    /// serialised as they were.
+    #[derive(Serialize)]
+    struct OldPersisted {
+        recent_galleries: Vec<PathBuf>,
+        engine: EngineOptions,
+        dark_mode: bool,
+        hide_low_quality: bool,
+        low_quality_norm: f32,
+        export_dir: String,
+        copy_originals: bool,
+    }
+
+    /// What those versions left at the config folder's path: eframe's RON storage file,
+    /// written as eframe writes it (`set_value` = RON text under a key).
+    fn old_storage() -> String {
+        let mut engine = EngineOptions::default();
+        engine.recognizer = Some(ModelSpec::Id("adaface-ir18".into()));
+        engine.provider.ep = Some(ExecutionProviderKind::Cpu);
+        engine.detector_params.score_threshold = 0.7;
+        engine.detector_params.min_face_px = 24.0;
+        let old = OldPersisted {
+            recent_galleries: vec![PathBuf::from("/photos/2024"), PathBuf::from("/photos/old")],
+            engine,
+            dark_mode: false,
+            hide_low_quality: true,
+            low_quality_norm: 12.0,
+            export_dir: "/out".into(),
+            copy_originals: true,
+        };
+        let mut kv = std::collections::HashMap::new();
+        kv.insert(
+            OLD_STORAGE_KEY.to_string(),
+            ron::ser::to_string(&old).expect("ron"),
+        );
+        kv.insert("window".to_string(), "(inner_size_points:None)".to_string());
+        ron::ser::to_string_pretty(&kv, Default::default()).expect("ron")
+    }
+
+    #[test]
+    fn the_old_settings_file_moves_into_the_config_folder() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = dir.path().join("facesorter");
+        let old = old_storage();
+        std::fs::write(&config, &old).expect("old file");
+        assert!(migrate_old_file(&config).expect("migrate"));
+        assert!(config.is_dir());
+        assert_eq!(
+            std::fs::read_to_string(config.join(WINDOW_FILE)).expect("window file"),
+            old,
+            "eframe's state (window size and position) kept"
+        );
+        let s = Settings::load(&config.join(SETTINGS_FILE));
+        assert_eq!(
+            s.recent_galleries,
+            [PathBuf::from("/photos/2024"), PathBuf::from("/photos/old")]
+        );
+        assert!(!s.dark_mode);
+        assert!(s.hide_low_quality);
+        assert_eq!(s.low_quality_norm, 12.0);
+        assert_eq!(s.export_dir, "/out");
+        assert!(s.copy_originals);
+        assert_eq!(s.engine.detector_params.score_threshold, 0.7);
+        assert_eq!(s.engine.detector_params.min_face_px, 24.0);
+        assert_eq!(s.engine.provider.ep, Some(ExecutionProviderKind::Cpu));
+        assert_eq!(s.engine.recognizer, Some(ModelSpec::Id("adaface-ir18".into())));
+        // Moved once: a folder is left alone.
+        assert!(!migrate_old_file(&config).expect("second run"));
     }
 }
