@@ -65,7 +65,10 @@ impl Settings {
             Ok(text) => Self::from_json(&text),
             Err(e) => {
                 if e.kind() != std::io::ErrorKind::NotFound {
-                    log::warn!("cannot read {}: {e}; using the default settings", path.display());
+                    log::warn!(
+                        "cannot read {}: {e}; using the default settings",
+                        path.display()
+                    );
                 }
                 Self::default()
             }
@@ -159,7 +162,12 @@ fn lenient<T: Serialize + DeserializeOwned + Default>(value: &Value) -> T {
     serde_json::from_value(merged).unwrap_or_default()
 }
 
-fn overlay(merged: &mut Value, file: &Value, path: &mut Vec<String>, readable: &dyn Fn(&Value) -> bool) {
+fn overlay(
+    merged: &mut Value,
+    file: &Value,
+    path: &mut Vec<String>,
+    readable: &dyn Fn(&Value) -> bool,
+) {
     let Some(fields) = file.as_object() else {
         return;
     };
@@ -172,7 +180,10 @@ fn overlay(merged: &mut Value, file: &Value, path: &mut Vec<String>, readable: &
             Some(old) => {
                 set(merged, path, new.clone());
                 if !readable(merged) {
-                    log::warn!("settings: ignoring {} (unexpected value {new})", path.join("."));
+                    log::warn!(
+                        "settings: ignoring {} (unexpected value {new})",
+                        path.join(".")
+                    );
                     set(merged, path, old);
                 }
             }
@@ -438,7 +449,10 @@ mod tests {
     #[test]
     fn a_missing_file_gives_the_defaults() {
         let dir = tempfile::tempdir().expect("tempdir");
-        assert_eq!(Settings::load(&dir.path().join("none.json")), Settings::default());
+        assert_eq!(
+            Settings::load(&dir.path().join("none.json")),
+            Settings::default()
+        );
         assert_eq!(Settings::from_json("not json {"), Settings::default());
         assert_eq!(Settings::from_json("[1, 2]"), Settings::default());
     }
@@ -481,7 +495,10 @@ mod tests {
             }"#,
         );
         let d = Settings::default();
-        assert_eq!(s.dark_mode, d.dark_mode, "the wrong-typed field alone is dropped");
+        assert_eq!(
+            s.dark_mode, d.dark_mode,
+            "the wrong-typed field alone is dropped"
+        );
         assert_eq!(
             s.recent_galleries,
             [PathBuf::from("/photos/a"), PathBuf::from("/photos/b")]
@@ -489,7 +506,10 @@ mod tests {
         assert_eq!(s.low_quality_norm, 11.0);
         assert_eq!(s.export_dir, "/out");
         assert!(s.copy_originals);
-        assert_eq!(s.engine.recognizer, Some(ModelSpec::Id("adaface-ir18".into())));
+        assert_eq!(
+            s.engine.recognizer,
+            Some(ModelSpec::Id("adaface-ir18".into()))
+        );
         assert_eq!(s.engine.detector_params.score_threshold, 0.7);
         assert_eq!(
             s.engine.detector_params.min_face_px,
@@ -570,7 +590,10 @@ mod tests {
         assert_eq!(s.engine.detector_params.score_threshold, 0.7);
         assert_eq!(s.engine.detector_params.min_face_px, 24.0);
         assert_eq!(s.engine.provider.ep, Some(ExecutionProviderKind::Cpu));
-        assert_eq!(s.engine.recognizer, Some(ModelSpec::Id("adaface-ir18".into())));
+        assert_eq!(
+            s.engine.recognizer,
+            Some(ModelSpec::Id("adaface-ir18".into()))
+        );
         // Moved once: a folder is left alone.
         assert!(!migrate_old_file(&config).expect("second run"));
     }

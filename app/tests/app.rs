@@ -68,7 +68,10 @@ fn index_probe_threshold_export() {
     let faces = engine.analyze(&photo.image).expect("probe faces");
     let largest = &faces[largest_face(&faces).expect("a face in the probe")];
     let ranked = RankedMatches::compute(&Query::single(&largest.embedding), &album).expect("rank");
-    assert_eq!(h.state().state.results.threshold(), engine.default_threshold());
+    assert_eq!(
+        h.state().state.results.threshold(),
+        engine.default_threshold()
+    );
 
     // Move the threshold with the keyboard on the slider, and check the grid each time.
     let mut seen = Vec::new();
@@ -104,7 +107,10 @@ fn index_probe_threshold_export() {
         h.run_steps(1);
     }
     let shown = h.state().state.results.shown_len();
-    assert_eq!(shown, ranked.count_above(h.state().state.results.threshold()));
+    assert_eq!(
+        shown,
+        ranked.count_above(h.state().state.results.threshold())
+    );
     assert!(shown > 0, "the best match at least: {seen:?}");
     let out = tempfile::tempdir().expect("tempdir");
     let dir = out.path().join("export");

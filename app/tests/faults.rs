@@ -66,9 +66,12 @@ fn a_panic_starting_the_engine_shows_the_error() {
     let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
     inject("engine");
     let mut h = harness(launch(None, &[]));
-    step_until(&mut h, "the engine to give up", Duration::from_secs(60), |app| {
-        !matches!(app.state.engine.status, EngineStatus::Starting)
-    });
+    step_until(
+        &mut h,
+        "the engine to give up",
+        Duration::from_secs(60),
+        |app| !matches!(app.state.engine.status, EngineStatus::Starting),
+    );
     let state = &h.state().state;
     match &state.engine.status {
         EngineStatus::Failed(f) => assert!(
@@ -90,9 +93,12 @@ fn a_panic_downloading_a_model_shows_the_error() {
     inject("download");
     let mut h = harness(launch(None, &[]));
     apply(&mut h, DownloadCommand::Start("adaface-ir18".into()).into());
-    step_until(&mut h, "the download to end", Duration::from_secs(60), |app| {
-        !app.state.download.running()
-    });
+    step_until(
+        &mut h,
+        "the download to end",
+        Duration::from_secs(60),
+        |app| !app.state.download.running(),
+    );
     let message = h.state().state.download.message.clone().unwrap_or_default();
     assert!(message.contains("injected fault in download"), "{message}");
 }
@@ -103,9 +109,12 @@ fn a_panic_analysing_a_probe_shows_the_error() {
     inject("probe");
     let probe = shared("faces/deepface/img1.jpg");
     let mut h = harness(launch(None, std::slice::from_ref(&probe)));
-    wait_for(&mut h, "the probe to end", Duration::from_secs(120), |app| {
-        app.state.engine.ready().is_some() && app.state.probes.loading() == 0
-    });
+    wait_for(
+        &mut h,
+        "the probe to end",
+        Duration::from_secs(120),
+        |app| app.state.engine.ready().is_some() && app.state.probes.loading() == 0,
+    );
     h.run_steps(2);
     let state = &h.state().state;
     let message = state.probes.message.clone().unwrap_or_default();
@@ -113,7 +122,9 @@ fn a_panic_analysing_a_probe_shows_the_error() {
     assert!(state.probes.list.is_empty());
     assert!(!state.busy(), "no spinner left turning");
     h.get_by_label_contains("injected fault in probe");
-    assert!(h.query_by_label("Finding faces in the probe photo…").is_none());
+    assert!(h
+        .query_by_label("Finding faces in the probe photo…")
+        .is_none());
 }
 
 #[test]
@@ -123,24 +134,40 @@ fn panics_decoding_thumbnails_and_exporting_show_errors() {
     let gallery = small_gallery();
     let probe = shared("faces/deepface/img1.jpg");
     let mut h = harness(launch(Some(gallery.path()), std::slice::from_ref(&probe)));
-    wait_for(&mut h, "indexing and the probe", Duration::from_secs(300), |app| {
-        !app.state.indexing() && app.state.results.has_ranking()
-    });
+    wait_for(
+        &mut h,
+        "indexing and the probe",
+        Duration::from_secs(300),
+        |app| !app.state.indexing() && app.state.results.has_ranking(),
+    );
     // Every face shown, so there are thumbnails to decode.
     apply(&mut h, ResultsCommand::SetThreshold(-1.0).into());
     let shown = h.state().state.results.shown_len();
     assert!(shown >= 3, "a face per photo at least: {shown}");
-    wait_for(&mut h, "the thumbnails to fail", Duration::from_secs(60), |app| {
-        app.state.thumbs.pending() == 0 && app.state.thumbs.failures().count() > 0
-    });
+    wait_for(
+        &mut h,
+        "the thumbnails to fail",
+        Duration::from_secs(60),
+        |app| app.state.thumbs.pending() == 0 && app.state.thumbs.failures().count() > 0,
+    );
     h.run_steps(2);
-    let failures: Vec<String> = h.state().state.thumbs.failures().map(String::from).collect();
+    let failures: Vec<String> = h
+        .state()
+        .state
+        .thumbs
+        .failures()
+        .map(String::from)
+        .collect();
     assert!(
-        failures.iter().all(|f| f.contains("injected fault in thumbnail")),
+        failures
+            .iter()
+            .all(|f| f.contains("injected fault in thumbnail")),
         "{failures:?}"
     );
     assert!(
-        !h.query_all_by_label("unreadable").collect::<Vec<_>>().is_empty(),
+        !h.query_all_by_label("unreadable")
+            .collect::<Vec<_>>()
+            .is_empty(),
         "failed cells say so"
     );
 
@@ -150,9 +177,12 @@ fn panics_decoding_thumbnails_and_exporting_show_errors() {
         ExportCommand::SetFolder(out.path().join("export").display().to_string()).into(),
     );
     apply(&mut h, ExportCommand::Start.into());
-    wait_for(&mut h, "the export to end", Duration::from_secs(60), |app| {
-        !app.state.export.running()
-    });
+    wait_for(
+        &mut h,
+        "the export to end",
+        Duration::from_secs(60),
+        |app| !app.state.export.running(),
+    );
     h.run_steps(2);
     match &h.state().state.export.outcome {
         Some(Err(e)) => assert!(e.contains("injected fault in export"), "{e}"),
@@ -162,5 +192,8 @@ fn panics_decoding_thumbnails_and_exporting_show_errors() {
         ),
     }
     h.get_by_label_contains("injected fault in export");
-    assert!(h.query_by_label("Cancel export").is_none(), "no export running");
+    assert!(
+        h.query_by_label("Cancel export").is_none(),
+        "no export running"
+    );
 }

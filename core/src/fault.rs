@@ -9,11 +9,7 @@ pub const FAULT_ENV_VAR: &str = "FACESORTER_FAULT";
 /// Panics when `stage` is listed in `FACESORTER_FAULT`.
 pub fn inject(stage: &str) {
     if let Some(list) = std::env::var_os(FAULT_ENV_VAR) {
-        if list
-            .to_string_lossy()
-            .split(',')
-            .any(|s| s.trim() == stage)
-        {
+        if list.to_string_lossy().split(',').any(|s| s.trim() == stage) {
             panic!("injected fault in {stage} ({FAULT_ENV_VAR})");
         }
     }

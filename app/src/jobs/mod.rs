@@ -8,8 +8,8 @@ pub mod engine;
 pub mod export;
 pub mod probe;
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crossbeam_channel::{Receiver, Sender, TryRecvError};

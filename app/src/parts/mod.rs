@@ -104,7 +104,9 @@ impl AppState {
         let update = self.gallery.poll();
         if let Some(g) = &self.gallery.gallery {
             // A finished run without a new album still ends "partial".
-            let album = update.album.or_else(|| update.ended.then(|| g.album.clone()).flatten());
+            let album = update
+                .album
+                .or_else(|| update.ended.then(|| g.album.clone()).flatten());
             if let Some(album) = album {
                 self.results.set_album(&g.root, album, g.indexing());
             }

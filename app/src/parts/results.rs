@@ -285,7 +285,13 @@ mod tests {
         let paths: Vec<_> = s.matches().map(|m| m.path).collect();
         assert_eq!(paths[0], PathBuf::from("/album/sub/a0.jpg"));
         assert_eq!(paths[3], PathBuf::from("/album/sub/a3.jpg"));
-        assert_eq!(r.counts(), ShownCounts { faces: 4, photos: 4 });
+        assert_eq!(
+            r.counts(),
+            ShownCounts {
+                faces: 4,
+                photos: 4
+            }
+        );
     }
 
     #[test]
@@ -301,7 +307,11 @@ mod tests {
     fn selection_moves_within_the_shown_matches() {
         let mut r = results();
         r.apply(ResultsCommand::MoveSelection(1));
-        assert_eq!(r.selected(), Some(0), "the first arrow selects the first match");
+        assert_eq!(
+            r.selected(),
+            Some(0),
+            "the first arrow selects the first match"
+        );
         r.apply(ResultsCommand::MoveSelection(1));
         assert_eq!(r.selected(), Some(1));
         r.apply(ResultsCommand::MoveSelection(10));
@@ -352,7 +362,12 @@ mod tests {
         r.set_min_quality(Some(15.0));
         assert_eq!(r.shown_len(), 3, "the norm-5 face is hidden");
         assert_eq!(r.selected(), Some(2), "clamped to the last shown");
-        let norms: Vec<f32> = r.session().expect("session").matches().map(|m| m.norm).collect();
+        let norms: Vec<f32> = r
+            .session()
+            .expect("session")
+            .matches()
+            .map(|m| m.norm)
+            .collect();
         assert!(norms.iter().all(|&n| n >= 15.0), "{norms:?}");
         r.set_min_quality(None);
         assert_eq!(r.shown_len(), 4);
@@ -380,7 +395,13 @@ mod tests {
     fn a_new_album_of_the_same_gallery_keeps_the_selection_another_gallery_does_not() {
         let mut r = results();
         r.apply(ResultsCommand::Select(1));
-        let more = album(&[(0.0, 20.0), (20.0, 20.0), (40.0, 5.0), (60.0, 20.0), (10.0, 20.0)]);
+        let more = album(&[
+            (0.0, 20.0),
+            (20.0, 20.0),
+            (40.0, 5.0),
+            (60.0, 20.0),
+            (10.0, 20.0),
+        ]);
         r.set_album(Path::new("/album"), more.clone(), false);
         assert_eq!(r.shown_len(), 5);
         assert_eq!(r.selected(), Some(1));
@@ -403,7 +424,10 @@ mod tests {
             .and_then(|s| s.export_request("/out", "model", false, None))
             .expect("request");
         assert_eq!(req.matches.len(), 2);
-        assert_eq!(req.matches[1].photo_path, PathBuf::from("/album/sub/a1.jpg"));
+        assert_eq!(
+            req.matches[1].photo_path,
+            PathBuf::from("/album/sub/a1.jpg")
+        );
         assert_eq!(req.threshold, 0.9);
     }
 

@@ -239,7 +239,9 @@ impl Session {
 
     /// Every shown match, best first.
     pub fn matches(&self) -> impl Iterator<Item = SessionMatch<'_>> + '_ {
-        self.shown.iter().filter_map(|&rank| self.match_at_rank(rank))
+        self.shown
+            .iter()
+            .filter_map(|&rank| self.match_at_rank(rank))
     }
 
     /// Faces shown and the distinct photos they are in.
@@ -358,7 +360,10 @@ mod tests {
             "-inf".parse::<Threshold>().map(Threshold::get),
             Ok(f32::NEG_INFINITY)
         );
-        assert_eq!("inf".parse::<Threshold>().map(Threshold::get), Ok(f32::INFINITY));
+        assert_eq!(
+            "inf".parse::<Threshold>().map(Threshold::get),
+            Ok(f32::INFINITY)
+        );
         assert_eq!(" 0.45 ".parse::<Threshold>().map(Threshold::get), Ok(0.45));
         assert!(Threshold::new(f32::NAN).is_none());
         assert!(Threshold::KEEP_ALL <= Threshold::new(f32::MIN).expect("a number"));
