@@ -418,13 +418,15 @@ mod tests {
     use facesorter_core::runtime::{ExecutionProviderKind, Precision};
 
     fn custom() -> Settings {
-        let mut s = Settings::default();
-        s.recent_galleries = vec![PathBuf::from("/photos/2024"), PathBuf::from("/photos/old")];
-        s.dark_mode = false;
-        s.hide_low_quality = true;
-        s.low_quality_norm = 12.5;
-        s.export_dir = "/out/pairs".into();
-        s.copy_originals = true;
+        let mut s = Settings {
+            recent_galleries: vec![PathBuf::from("/photos/2024"), PathBuf::from("/photos/old")],
+            dark_mode: false,
+            hide_low_quality: true,
+            low_quality_norm: 12.5,
+            export_dir: "/out/pairs".into(),
+            copy_originals: true,
+            ..Settings::default()
+        };
         s.engine.recognizer = Some(ModelSpec::Id("adaface-ir18".into()));
         s.engine.provider.ep = Some(ExecutionProviderKind::Cpu);
         s.engine.provider.precision = Some(Precision::Fp32);
@@ -541,8 +543,10 @@ mod tests {
     /// What those versions left at the config folder's path: eframe's RON storage file,
     /// written as eframe writes it (`set_value` = RON text under a key).
     fn old_storage() -> String {
-        let mut engine = EngineOptions::default();
-        engine.recognizer = Some(ModelSpec::Id("adaface-ir18".into()));
+        let mut engine = EngineOptions {
+            recognizer: Some(ModelSpec::Id("adaface-ir18".into())),
+            ..EngineOptions::default()
+        };
         engine.provider.ep = Some(ExecutionProviderKind::Cpu);
         engine.detector_params.score_threshold = 0.7;
         engine.detector_params.min_face_px = 24.0;
