@@ -52,6 +52,9 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
         {
             commands.push(Command::SetDarkMode(!dark));
         }
+        if let Some(m) = &state.dialogs.message {
+            ui.colored_label(ui.visuals().error_fg_color, m);
+        }
         let in_settings = state.dialogs.screen == Screen::Settings;
         if ui.selectable_label(in_settings, "Settings").clicked() {
             commands.push(DialogCommand::ShowSettings(!in_settings).into());
