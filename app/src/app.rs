@@ -1,6 +1,7 @@
 //! The eframe application: drains workers in `logic`, draws in `ui`, applies the commands
-//! the views returned, and saves the persisted state.
+//! the views returned, and saves the settings.
 
+use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context as _;
@@ -8,13 +9,18 @@ use anyhow::Context as _;
 use crate::command::Command;
 use crate::jobs::probe::ProbeSource;
 use crate::launch::Launch;
-use crate::settings::{Persisted, STORAGE_KEY};
-use crate::state::AppState;
+use crate::parts::gallery::GalleryCommand;
+use crate::parts::probes::ProbeCommand;
+use crate::parts::AppState;
+use crate::settings::{self, Settings};
 use crate::views;
 
 pub struct FaceSorterApp {
     pub state: AppState,
-    ephemeral: bool,
+    /// The settings file; `None` for an ephemeral run (tests, screenshots).
+    settings_file: Option<PathBuf>,
+    /// What the settings file holds, so it is written only when something changed.
+    saved_json: Option<String>,
     applied_dark: Option<bool>,
     /// Images pasted so far, to name them.
     pasted: usize,
@@ -23,18 +29,34 @@ pub struct FaceSorterApp {
 impl FaceSorterApp {
     pub fn new(cc: &eframe::CreationContext<'_>, launch: Launch) -> Self {
         egui_extras::install_image_loaders(&cc.egui_ctx);
-        let persisted = match (launch.ephemeral, cc.storage) {
-            (false, Some(storage)) => {
-                eframe::get_value::<Persisted>(storage, STORAGE_KEY).unwrap_or_default()
-            }
-            _ => Persisted::default(),
-        };
-        let ephemeral = launch.ephemeral;
+        let settings_file = (!launch.ephemeral)
+            .then(settings::config_dir)
+            .flatten()
+            .map(|dir| dir.join(settings::SETTINGS_FILE));
+        let loaded = settings_file
+            .as_deref()
+            .map_or_else(Settings::default, Settings::load);
         Self {
-            state: AppState::new(&cc.egui_ctx, persisted, launch),
-            ephemeral,
+            saved_json: Some(loaded.to_json()),
+            state: AppState::new(&cc.egui_ctx, loaded, launch),
+            settings_file,
             applied_dark: None,
             pasted: 0,
+        }
+    }
+
+    /// Writes the settings file if the settings changed since it was last written.
+    fn save_settings(&mut self) {
+        let Some(path) = &self.settings_file else {
+            return;
+        };
+        let json = self.state.settings.to_json();
+        if self.saved_json.as_ref() == Some(&json) {
+            return;
+        }
+        match self.state.settings.save(path) {
+            Ok(()) => self.saved_json = Some(json),
+            Err(e) => log::warn!("cannot save the settings to {}: {e}", path.display()),
         }
     }
 
@@ -58,14 +80,17 @@ impl FaceSorterApp {
         // Ctrl+V with an image on the clipboard (a screenshot, "Copy image" in a browser).
         for image in pasted_images {
             self.pasted += 1;
-            commands.push(Command::AddProbe(ProbeSource::Pasted {
-                name: format!("pasted image {}", self.pasted),
-                image,
-            }));
+            commands.push(
+                ProbeCommand::Add(ProbeSource::Pasted {
+                    name: format!("pasted image {}", self.pasted),
+                    image,
+                })
+                .into(),
+            );
         }
         // Ctrl+, opens the settings, as in most desktop apps.
         if ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::Comma)) {
-            commands.push(Command::ShowSettings(true));
+            commands.push(crate::parts::dialogs::DialogCommand::ShowSettings(true).into());
         }
         let paths = dropped.iter().map(|f| f.path().to_path_buf()).chain(
             pasted
@@ -76,9 +101,9 @@ impl FaceSorterApp {
         );
         for path in paths {
             if path.is_dir() {
-                commands.push(Command::OpenGallery(path));
+                commands.push(GalleryCommand::Open(path).into());
             } else if path.is_file() {
-                commands.push(Command::AddProbe(ProbeSource::File(path)));
+                commands.push(ProbeCommand::Add(ProbeSource::File(path)).into());
             }
         }
         commands
@@ -87,8 +112,8 @@ impl FaceSorterApp {
 
 impl eframe::App for FaceSorterApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
-        if self.applied_dark != Some(self.state.persisted.dark_mode) {
-            let dark = self.state.persisted.dark_mode;
+        if self.applied_dark != Some(self.state.settings.dark_mode) {
+            let dark = self.state.settings.dark_mode;
             ctx.set_theme(if dark {
                 egui::Theme::Dark
             } else {
@@ -100,7 +125,7 @@ impl eframe::App for FaceSorterApp {
         for c in self.take_input(ctx) {
             self.state.apply(ctx, c);
         }
-        if self.state.indexing() || self.state.probes_loading() > 0 {
+        if self.state.busy() {
             // Progress arrives by channel; this only keeps spinners turning.
             ctx.request_repaint_after(std::time::Duration::from_millis(250));
         }
@@ -117,13 +142,14 @@ impl eframe::App for FaceSorterApp {
         self.state.record_frame(started.elapsed());
     }
 
-    fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        if !self.ephemeral {
-            eframe::set_value(storage, STORAGE_KEY, &self.state.persisted);
-        }
+    /// eframe's own storage keeps only the window's size and position; the settings go
+    /// to the app's settings file.
+    fn save(&mut self, _storage: &mut dyn eframe::Storage) {
+        self.save_settings();
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        self.save_settings();
         self.state.shutdown();
     }
 }
@@ -145,11 +171,20 @@ pub fn run(launch: Launch) -> anyhow::Result<()> {
         .with_inner_size([1280.0, 820.0])
         .with_min_inner_size([720.0, 480.0])
         .with_drag_and_drop(true);
+    let config_dir = settings::config_dir();
+    if let Some(dir) = &config_dir {
+        match settings::migrate_old_file(dir) {
+            Ok(true) => log::info!("moved the old settings into {}", dir.display()),
+            Ok(false) => {}
+            Err(e) => log::warn!("cannot move the old settings file {}: {e}", dir.display()),
+        }
+    }
     let options = eframe::NativeOptions {
         viewport,
         persist_window: true,
-        persistence_path: directories::ProjectDirs::from("", "", "facesorter")
-            .map(|d| d.config_dir().to_path_buf()),
+        // eframe's file (window size and position) inside the config folder; the
+        // settings have their own file beside it.
+        persistence_path: config_dir.map(|d| d.join(settings::WINDOW_FILE)),
         ..Default::default()
     };
     eframe::run_native(

@@ -1,41 +1,52 @@
 //! What the views ask for. Views only read state and push commands; the commands are
-//! applied after the frame is drawn, so no widget mutates deep state mid-frame.
+//! applied after the frame is drawn, so no widget mutates deep state mid-frame. Each
+//! part of the state has its own command enum; this one only says which part.
 
 use std::path::PathBuf;
 
-use facesorter_core::engine::EngineOptions;
-
-use crate::jobs::probe::ProbeSource;
+use crate::parts::dialogs::{DialogCommand, Pick};
+use crate::parts::download::DownloadCommand;
+use crate::parts::export::ExportCommand;
+use crate::parts::gallery::GalleryCommand;
+use crate::parts::probes::ProbeCommand;
+use crate::parts::results::ResultsCommand;
 
 #[must_use]
 #[derive(Debug, Clone)]
 pub enum Command {
-    PickGalleryFolder,
-    OpenGallery(PathBuf),
-    CancelIndexing,
-    PickProbeFiles,
-    AddProbe(ProbeSource),
-    RemoveProbe(usize),
-    ChooseFace {
-        probe: usize,
-        face: usize,
-    },
-    SetThreshold(f32),
+    Gallery(GalleryCommand),
+    Probe(ProbeCommand),
+    Results(ResultsCommand),
+    Export(ExportCommand),
+    Download(DownloadCommand),
+    Dialog(DialogCommand),
+    /// Saved in the settings, and filters the results.
     SetHideLowQuality(bool),
-    /// Index into the visible results.
-    Select(usize),
-    OpenPhoto(usize),
-    ClosePhoto,
-    ShowSettings(bool),
-    ApplySettings(EngineOptions),
-    PickCustomModel,
-    DownloadModel(String),
-    CancelDownload,
-    PickExportFolder,
-    SetExportFolder(String),
-    SetCopyOriginals(bool),
-    Export,
-    CancelExport,
-    OpenFolder(PathBuf),
     SetDarkMode(bool),
+    OpenFolder(PathBuf),
+}
+
+macro_rules! from_part {
+    ($($part:ty => $variant:ident),* $(,)?) => {
+        $(impl From<$part> for Command {
+            fn from(c: $part) -> Self {
+                Self::$variant(c)
+            }
+        })*
+    };
+}
+
+from_part!(
+    GalleryCommand => Gallery,
+    ProbeCommand => Probe,
+    ResultsCommand => Results,
+    ExportCommand => Export,
+    DownloadCommand => Download,
+    DialogCommand => Dialog,
+);
+
+impl From<Pick> for Command {
+    fn from(what: Pick) -> Self {
+        Self::Dialog(DialogCommand::Pick(what))
+    }
 }

@@ -6,12 +6,15 @@ mod app;
 mod command;
 mod jobs;
 mod launch;
+pub mod parts;
 mod settings;
-mod state;
 mod thumbnails;
 mod views;
 
 pub use app::{run, FaceSorterApp};
+pub use command::Command;
 pub use launch::Launch;
-pub use settings::Persisted;
-pub use state::{AppState, EngineStatus, FrameStats, Screen};
+pub use parts::dialogs::Screen;
+pub use parts::engine::EngineStatus;
+pub use parts::{AppState, FrameStats};
+pub use settings::Settings;

@@ -1,8 +1,10 @@
 //! Face crops and downscaled photos for the grid and the photo view: decoded by worker
 //! threads (never the UI thread), uploaded as textures, kept in an LRU cache bounded in
 //! bytes. The newest request is served first, so scrolling fast loads what is on screen.
+//! A decode that panics is reported as a failed thumbnail, never left loading.
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -11,6 +13,7 @@ use crossbeam_channel::{Receiver, Sender};
 use facesorter_core::geometry::FaceBox;
 use facesorter_core::photo::{load_photo, PhotoLimits};
 use image::RgbImage;
+use lru::LruCache;
 
 /// Requests beyond this many are dropped, oldest first (they scrolled out of view).
 const QUEUE_MAX: usize = 256;
@@ -51,7 +54,6 @@ pub enum Thumb {
 struct Cached {
     texture: egui::TextureHandle,
     bytes: usize,
-    last_used: u64,
 }
 
 struct Queue {
@@ -65,12 +67,12 @@ type Decoded = (ThumbKey, Result<egui::ColorImage, String>);
 pub struct Thumbnails {
     queue: Arc<Queue>,
     done: Receiver<Decoded>,
-    cache: HashMap<ThumbKey, Cached>,
+    /// Most recently used first; bounded by `budget_bytes`, not by count.
+    cache: LruCache<ThumbKey, Cached>,
     pending: HashSet<ThumbKey>,
     failed: HashMap<ThumbKey, String>,
     bytes: usize,
     budget_bytes: usize,
-    clock: u64,
 }
 
 impl Thumbnails {
@@ -93,20 +95,17 @@ impl Thumbnails {
         Self {
             queue,
             done,
-            cache: HashMap::new(),
+            cache: LruCache::unbounded(),
             pending: HashSet::new(),
             failed: HashMap::new(),
             bytes: 0,
             budget_bytes,
-            clock: 0,
         }
     }
 
     /// The texture if decoded; otherwise queues it (once) and says it is loading.
     pub fn get(&mut self, key: &ThumbKey) -> Thumb {
-        self.clock += 1;
-        if let Some(c) = self.cache.get_mut(key) {
-            c.last_used = self.clock;
+        if let Some(c) = self.cache.get(key) {
             return Thumb::Ready(c.texture.clone());
         }
         if let Some(reason) = self.failed.get(key) {
@@ -142,15 +141,9 @@ impl Thumbnails {
                     );
                     let texture = ctx.load_texture(name, image, egui::TextureOptions::LINEAR);
                     self.bytes += bytes;
-                    self.clock += 1;
-                    self.cache.insert(
-                        key,
-                        Cached {
-                            texture,
-                            bytes,
-                            last_used: self.clock,
-                        },
-                    );
+                    if let Some(old) = self.cache.put(key, Cached { texture, bytes }) {
+                        self.bytes -= old.bytes;
+                    }
                 }
                 Err(reason) => {
                     self.failed.insert(key, reason);
@@ -158,13 +151,8 @@ impl Thumbnails {
             }
         }
         while self.bytes > self.budget_bytes && self.cache.len() > 1 {
-            let oldest = self
-                .cache
-                .iter()
-                .min_by_key(|(_, c)| c.last_used)
-                .map(|(k, _)| k.clone());
-            match oldest.and_then(|k| self.cache.remove(&k)) {
-                Some(c) => self.bytes -= c.bytes,
+            match self.cache.pop_lru() {
+                Some((_, c)) => self.bytes -= c.bytes,
                 None => break,
             }
         }
@@ -172,6 +160,16 @@ impl Thumbnails {
 
     pub fn cached_bytes(&self) -> usize {
         self.bytes
+    }
+
+    /// Thumbnails requested and not yet decoded (or failed).
+    pub fn pending(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Thumbnails that could not be made, with why.
+    pub fn failures(&self) -> impl Iterator<Item = &str> {
+        self.failed.values().map(String::as_str)
     }
 
     /// Forgets everything (a new gallery: paths may now mean other files).
@@ -210,15 +208,26 @@ fn worker(queue: &Queue, tx: &Sender<Decoded>, ctx: &egui::Context) {
                 };
             }
         };
-        let photo = match &last {
-            Some((p, img)) if *p == key.path => Ok(img.clone()),
-            _ => load_photo(&key.path, &PhotoLimits::default())
-                .map(|p| Arc::new(p.image))
-                .map_err(|e| facesorter_core::error::chain(&e)),
-        };
-        let result = photo.map(|img| {
-            last = Some((key.path.clone(), img.clone()));
-            to_color_image(&render(&img, &key))
+        let made = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            facesorter_core::fault::inject("thumbnail");
+            let photo = match &last {
+                Some((p, img)) if *p == key.path => Ok(img.clone()),
+                _ => load_photo(&key.path, &PhotoLimits::default())
+                    .map(|p| Arc::new(p.image))
+                    .map_err(|e| facesorter_core::error::chain(&e)),
+            };
+            photo.map(|img| {
+                last = Some((key.path.clone(), img.clone()));
+                to_color_image(&render(&img, &key))
+            })
+        }));
+        // A panic (a decoder bug, an injected fault) fails this thumbnail only.
+        let result = made.unwrap_or_else(|payload| {
+            last = None;
+            Err(format!(
+                "could not be shown: {}",
+                facesorter_core::fault::panic_message(payload.as_ref())
+            ))
         });
         if tx.send((key, result)).is_err() {
             return;

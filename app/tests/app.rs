@@ -35,7 +35,7 @@ fn index_probe_threshold_export() {
     let mut h = harness(launch(Some(&gallery), std::slice::from_ref(&probe)));
     wait_for(&mut h, "indexing and the probe", INDEX_TIMEOUT, |app| {
         let s = &app.state;
-        !s.indexing() && s.results.as_ref().is_some_and(|r| !r.partial)
+        !s.indexing() && s.results.has_ranking() && !s.results.partial()
     });
     let worst = h.state().state.frames.worst_while_indexing;
     let frames = h.state().state.frames.frames_while_indexing;
@@ -50,6 +50,7 @@ fn index_probe_threshold_export() {
     let album = h
         .state()
         .state
+        .gallery
         .gallery
         .as_ref()
         .and_then(|g| g.album.clone())
@@ -67,7 +68,10 @@ fn index_probe_threshold_export() {
     let faces = engine.analyze(&photo.image).expect("probe faces");
     let largest = &faces[largest_face(&faces).expect("a face in the probe")];
     let ranked = RankedMatches::compute(&Query::single(&largest.embedding), &album).expect("rank");
-    assert_eq!(h.state().state.threshold, engine.default_threshold());
+    assert_eq!(
+        h.state().state.results.threshold(),
+        engine.default_threshold()
+    );
 
     // Move the threshold with the keyboard on the slider, and check the grid each time.
     let mut seen = Vec::new();
@@ -78,10 +82,10 @@ fn index_probe_threshold_export() {
             h.key_press(key);
             h.run_steps(1);
         }
-        let t = h.state().state.threshold;
+        let t = h.state().state.results.threshold();
         let expected = ranked.count_above(t);
         assert_eq!(
-            h.state().state.visible.len(),
+            h.state().state.results.shown_len(),
             expected,
             "results shown at threshold {t}"
         );
@@ -98,18 +102,21 @@ fn index_probe_threshold_export() {
     // then export what is shown into a fresh folder.
     h.get_by_role_and_label(Role::Slider, "Threshold").focus();
     h.run_steps(1);
-    while h.state().state.visible.len() > 4 && h.state().state.threshold < 1.0 {
+    while h.state().state.results.shown_len() > 4 && h.state().state.results.threshold() < 1.0 {
         h.key_press(egui::Key::ArrowRight);
         h.run_steps(1);
     }
-    let shown = h.state().state.visible.len();
-    assert_eq!(shown, ranked.count_above(h.state().state.threshold));
+    let shown = h.state().state.results.shown_len();
+    assert_eq!(
+        shown,
+        ranked.count_above(h.state().state.results.threshold())
+    );
     assert!(shown > 0, "the best match at least: {seen:?}");
     let out = tempfile::tempdir().expect("tempdir");
     let dir = out.path().join("export");
     type_into(&mut h, "Export folder:", &dir.display().to_string());
     assert_eq!(
-        h.state().state.persisted.export_dir,
+        h.state().state.settings.export_dir,
         dir.display().to_string()
     );
     // By accessibility action: the button may sit below the fold of the side panel.
@@ -149,13 +156,14 @@ fn cancel_indexing_keeps_what_was_done() {
     }
     let mut h = harness(launch(None, &[]));
     wait_for(&mut h, "the engine", Duration::from_secs(120), |app| {
-        app.state.engine().is_some()
+        app.state.engine.ready().is_some()
     });
     // Typed path + Open, as a user would.
     type_into(&mut h, "Gallery folder:", &dir.path().display().to_string());
     h.get_by_label("Open").click();
     wait_for(&mut h, "a few photos indexed", INDEX_TIMEOUT, |app| {
         app.state
+            .gallery
             .gallery
             .as_ref()
             .is_some_and(|g| g.progress.photos_done >= 3)
@@ -167,7 +175,7 @@ fn cancel_indexing_keeps_what_was_done() {
         Duration::from_secs(120),
         |app| !app.state.indexing(),
     );
-    let g = h.state().state.gallery.as_ref().expect("gallery");
+    let g = h.state().state.gallery.gallery.as_ref().expect("gallery");
     let summary = g.summary.as_ref().expect("summary");
     assert!(summary.cancelled, "summary says cancelled");
     let photos = g.album.as_ref().map_or(0, |a| a.photos().len());
@@ -182,7 +190,7 @@ fn cancel_indexing_keeps_what_was_done() {
 fn a_pasted_image_becomes_a_probe_with_every_face() {
     let mut h = harness(launch(None, &[]));
     wait_for(&mut h, "the engine", Duration::from_secs(120), |app| {
-        app.state.engine().is_some()
+        app.state.engine.ready().is_some()
     });
     // What egui-winit delivers for Ctrl+V with an image on the clipboard.
     let photo = facesorter_core::photo::load_photo(
@@ -198,11 +206,11 @@ fn a_pasted_image_becomes_a_probe_with_every_face() {
         &mut h,
         "the pasted probe",
         Duration::from_secs(120),
-        |app| !app.state.probes.is_empty() || app.state.probe_message.is_some(),
+        |app| !app.state.probes.list.is_empty() || app.state.probes.message.is_some(),
     );
     let state = &h.state().state;
-    assert_eq!(state.probe_message, None);
-    let probe = &state.probes[0];
+    assert_eq!(state.probes.message, None);
+    let probe = &state.probes.list[0];
     assert_eq!(probe.analyzed.faces.len(), 2, "couple.jpg has two faces");
     assert_eq!(probe.analyzed.image.dimensions(), (2280, 1588));
     // The largest face is chosen by default.

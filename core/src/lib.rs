@@ -4,6 +4,7 @@
 
 pub mod align;
 pub mod detect;
+pub mod dirs;
 pub mod embed;
 pub mod engine;
 pub mod error;

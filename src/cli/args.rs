@@ -114,6 +114,7 @@ fn parse_triplet(s: &str, what: &str) -> anyhow::Result<[f32; 3]> {
 
 impl EngineArgs {
     /// Whether any engine flag was given (then it overrides the window's saved settings).
+    #[cfg_attr(not(feature = "window"), allow(dead_code))]
     pub fn any_given(&self) -> bool {
         let d = DetectorParams::default();
         self.model.is_some()

@@ -15,20 +15,7 @@ pub use output::terminal_safe;
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        None => {
-            let launch = facesorter_app::Launch {
-                engine: if cli.engine.any_given() {
-                    Some(cli.engine.options()?)
-                } else {
-                    None
-                },
-                gallery: cli.gallery,
-                probes: cli.probe,
-                ephemeral: false,
-            };
-            facesorter_app::run(launch)?;
-            Ok(ExitCode::SUCCESS)
-        }
+        None => open_window(cli),
         Some(Command::Detect(a)) => recognize::detect(&cli.engine, &a),
         Some(Command::Embed(a)) => recognize::embed(&cli.engine, &a),
         Some(Command::Compare(a)) => recognize::compare(&cli.engine, &a),
@@ -36,6 +23,35 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Index(a)) => album::index(&cli.engine, &a),
         Some(Command::Find(a)) => album::find(&cli.engine, &a),
     }
+}
+
+/// No subcommand: the desktop window.
+#[cfg(feature = "window")]
+fn open_window(cli: Cli) -> anyhow::Result<ExitCode> {
+    let launch = facesorter_app::Launch {
+        engine: if cli.engine.any_given() {
+            Some(cli.engine.options()?)
+        } else {
+            None
+        },
+        gallery: cli.gallery,
+        probes: cli.probe,
+        ephemeral: false,
+    };
+    facesorter_app::run(launch)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// No subcommand in a build without the window: says so, with the commands there are.
+#[cfg(not(feature = "window"))]
+fn open_window(_cli: Cli) -> anyhow::Result<ExitCode> {
+    use clap::CommandFactory;
+    eprintln!(
+        "facesorter: this build has no window (built without the `window` feature); \
+         use a subcommand:\n"
+    );
+    eprintln!("{}", Cli::command().render_help());
+    Ok(ExitCode::from(2))
 }
 
 /// Exit status: 0 only when every input succeeded.

@@ -15,6 +15,7 @@ pub enum DownloadEvent {
 pub fn spawn(ctx: &egui::Context, id: String) -> Job<DownloadEvent> {
     Job::spawn(ctx, "download", move |out, cancel| {
         let result = (|| {
+            facesorter_core::fault::inject("download");
             let locator = ModelLocator::from_environment().map_err(|e| describe(&e))?;
             let entry = locator
                 .manifest()

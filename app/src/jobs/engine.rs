@@ -26,6 +26,7 @@ pub fn spawn(ctx: &egui::Context, options: EngineOptions) -> Job<EngineResult> {
 }
 
 fn open(options: EngineOptions) -> EngineResult {
+    facesorter_core::fault::inject("engine");
     let locator = ModelLocator::from_environment().map_err(|e| EngineFailure {
         message: describe(&e),
         missing_model: None,

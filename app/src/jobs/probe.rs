@@ -51,6 +51,7 @@ pub fn spawn(
 }
 
 fn analyze(engine: &FaceEngine, source: ProbeSource) -> ProbeResult {
+    facesorter_core::fault::inject("probe");
     let name = source.name();
     let image = match &source {
         ProbeSource::File(path) => engine.load_photo(path).map_err(|e| describe(&e))?.image,

@@ -2,16 +2,20 @@
 //! stops the engine (with its fix and, for a missing known model, a download button).
 
 use crate::command::Command;
-use crate::state::{AppState, EngineStatus};
+use crate::parts::dialogs::{DialogCommand, Pick};
+use crate::parts::download::DownloadCommand;
+use crate::parts::engine::EngineStatus;
+use crate::parts::gallery::GalleryCommand;
+use crate::parts::AppState;
 
 pub fn draw(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
     engine_problem(ui, state, commands);
-    if let Some(notice) = &state.notice {
+    if let Some(notice) = &state.gallery.notice {
         ui.colored_label(ui.visuals().warn_fg_color, notice);
     }
     ui.add_space(12.0);
-    let gallery_done = state.gallery.is_some();
-    let probe_done = !state.probes.is_empty();
+    let gallery_done = state.gallery.gallery.is_some();
+    let probe_done = !state.probes.list.is_empty();
     ui.vertical_centered(|ui| {
         ui.heading("Find every photo of someone in your album");
         ui.add_space(16.0);
@@ -19,28 +23,28 @@ pub fn draw(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
     step(ui, 1, gallery_done, "Open a gallery folder", |ui| {
         ui.label("Use “Open gallery…”, type or paste its path above, or drop the folder on this window. Its faces are indexed in the background.");
         if ui.button("Open gallery…").clicked() {
-            commands.push(Command::PickGalleryFolder);
+            commands.push(Pick::GalleryFolder.into());
         }
-        if !state.persisted.recent_galleries.is_empty() {
+        if !state.settings.recent_galleries.is_empty() {
             ui.label("Recent:");
-            for p in &state.persisted.recent_galleries {
+            for p in &state.settings.recent_galleries {
                 if ui.link(super::short_path(p)).clicked() {
-                    commands.push(Command::OpenGallery(p.clone()));
+                    commands.push(GalleryCommand::Open(p.clone()).into());
                 }
             }
         }
     });
     step(ui, 2, probe_done, "Add a photo of the person", |ui| {
         ui.label("Drop a photo on this window, paste an image (Ctrl+V) or use “Add probe photo…”. Click a face to choose it; add more photos of the same person to sharpen the search.");
-        if state.probes_loading() > 0 {
+        if state.probes.loading() > 0 {
             ui.horizontal(|ui| {
                 ui.spinner();
                 ui.label("Finding faces in the probe photo…");
             });
         } else if ui.button("Add probe photo…").clicked() {
-            commands.push(Command::PickProbeFiles);
+            commands.push(Pick::ProbeFiles.into());
         }
-        if let Some(m) = &state.probe_message {
+        if let Some(m) = &state.probes.message {
             ui.colored_label(ui.visuals().warn_fg_color, m);
         }
     });
@@ -67,7 +71,7 @@ fn step(ui: &mut egui::Ui, n: usize, done: bool, title: &str, body: impl FnOnce(
 }
 
 fn engine_problem(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
-    let EngineStatus::Failed(failure) = &state.engine else {
+    let EngineStatus::Failed(failure) = &state.engine.status else {
         return;
     };
     egui::Frame::group(ui.style())
@@ -80,20 +84,20 @@ fn engine_problem(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Comman
             ui.label(&failure.message);
             if let Some(id) = &failure.missing_model {
                 let d = &state.download;
-                if d.job.is_some() {
+                if d.running() {
                     download_progress(ui, state);
                     if ui.button("Cancel download").clicked() {
-                        commands.push(Command::CancelDownload);
+                        commands.push(DownloadCommand::Cancel.into());
                     }
                 } else if ui.button(format!("Download {id}")).clicked() {
-                    commands.push(Command::DownloadModel(id.clone()));
+                    commands.push(DownloadCommand::Start(id.clone()).into());
                 }
             }
             if let Some(m) = &state.download.message {
                 ui.label(m);
             }
             if ui.button("Settings…").clicked() {
-                commands.push(Command::ShowSettings(true));
+                commands.push(DialogCommand::ShowSettings(true).into());
             }
         });
 }

@@ -3,32 +3,34 @@
 use std::path::PathBuf;
 
 use crate::command::Command;
-use crate::state::AppState;
+use crate::parts::dialogs::Pick;
+use crate::parts::export::ExportCommand;
+use crate::parts::AppState;
 
 pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>) {
     ui.heading("Export");
     ui.horizontal(|ui| {
         let label = ui.label("Export folder:");
         ui.add(
-            egui::TextEdit::singleline(&mut state.persisted.export_dir)
+            egui::TextEdit::singleline(&mut state.settings.export_dir)
                 .hint_text("a folder path")
                 .desired_width(ui.available_width() - 80.0),
         )
         .labelled_by(label.id);
         if ui.button("Choose…").clicked() {
-            commands.push(Command::PickExportFolder);
+            commands.push(Pick::ExportFolder.into());
         }
     });
-    let mut copy = state.persisted.copy_originals;
+    let mut copy = state.settings.copy_originals;
     if ui
         .checkbox(&mut copy, "Also copy the original photos")
         .changed()
     {
-        commands.push(Command::SetCopyOriginals(copy));
+        commands.push(ExportCommand::SetCopyOriginals(copy).into());
     }
-    let n = state.visible.len();
-    match &state.export.job {
-        Some(_) => {
+    let n = state.results.shown_len();
+    match state.export.running() {
+        true => {
             let (done, total) = state.export.progress;
             ui.horizontal(|ui| {
                 ui.add(
@@ -41,17 +43,17 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
                     .text(format!("{done}/{total} exported")),
                 );
                 if ui.button("Cancel export").clicked() {
-                    commands.push(Command::CancelExport);
+                    commands.push(ExportCommand::Cancel.into());
                 }
             });
         }
-        None => {
-            let enabled = n > 0 && !state.persisted.export_dir.trim().is_empty();
+        false => {
+            let enabled = n > 0 && !state.settings.export_dir.trim().is_empty();
             if ui
                 .add_enabled(enabled, egui::Button::new(format!("Export {n} matches")))
                 .clicked()
             {
-                commands.push(Command::Export);
+                commands.push(ExportCommand::Start.into());
             }
         }
     }

@@ -1,10 +1,12 @@
 //! The gallery overview: photos, faces, and each photo that could not be read, with why.
 
 use crate::command::Command;
-use crate::state::AppState;
+use crate::parts::AppState;
 
 pub fn draw(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
-    let Some(g) = &state.gallery else { return };
+    let Some(g) = &state.gallery.gallery else {
+        return;
+    };
     ui.heading(format!("Gallery: {}", super::short_path(&g.root)));
     if let Some(e) = &g.error {
         ui.colored_label(ui.visuals().error_fg_color, format!("Indexing failed: {e}"));

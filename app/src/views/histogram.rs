@@ -1,31 +1,36 @@
 //! The distribution of the current scores under the slider; a click sets the threshold.
+//! It draws counts over a score range it is given, and knows nothing of the slider.
 
-use facesorter_core::search::RankedMatches;
+use std::ops::RangeInclusive;
 
-use super::threshold::RANGE;
+/// Bins to ask the search for.
+pub const BINS: usize = 60;
 
-const BINS: usize = 60;
-
-/// Draws the histogram; returns the score clicked, if any.
-pub fn draw(ui: &mut egui::Ui, ranked: &RankedMatches, threshold: f32) -> Option<f32> {
-    let counts = ranked.histogram(BINS, RANGE);
+/// Draws `counts` (one per bin, spread evenly over `range`); returns the score clicked.
+pub fn draw(
+    ui: &mut egui::Ui,
+    counts: &[u32],
+    range: RangeInclusive<f32>,
+    threshold: f32,
+) -> Option<f32> {
+    let bins = counts.len().max(1);
     let size = egui::vec2(ui.available_width(), 60.0);
     let (rect, response) = ui.allocate_exact_size(size, egui::Sense::click());
     let painter = ui.painter_at(rect);
     painter.rect_filled(rect, 2.0, ui.visuals().extreme_bg_color);
-    let (lo, hi) = (*RANGE.start(), *RANGE.end());
+    let (lo, hi) = (*range.start(), *range.end());
     let x_of = |s: f32| rect.left() + (s - lo) / (hi - lo) * rect.width();
     // Log heights: the many dissimilar faces would otherwise flatten the few matches.
     let max = counts.iter().copied().max().unwrap_or(0).max(1) as f32;
     let scale = (1.0 + max).ln();
-    let bin_w = rect.width() / BINS as f32;
+    let bin_w = rect.width() / bins as f32;
     for (i, &c) in counts.iter().enumerate() {
         if c == 0 {
             continue;
         }
         let h = (1.0 + c as f32).ln() / scale * (rect.height() - 2.0);
         let x = rect.left() + i as f32 * bin_w;
-        let score = lo + (i as f32 + 0.5) * (hi - lo) / BINS as f32;
+        let score = lo + (i as f32 + 0.5) * (hi - lo) / bins as f32;
         let color = if score >= threshold {
             egui::Color32::from_rgb(60, 170, 90)
         } else {

@@ -14,17 +14,18 @@ mod threshold;
 mod toolbar;
 
 use crate::command::Command;
-use crate::state::{AppState, Screen};
+use crate::parts::dialogs::Screen;
+use crate::parts::AppState;
 
 pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>) {
     egui::Panel::top("toolbar").show(ui, |ui| toolbar::draw(ui, state, commands));
     egui::Panel::bottom("status").show(ui, |ui| status::draw(ui, state, commands));
-    if state.screen == Screen::Settings {
+    if state.dialogs.screen == Screen::Settings {
         egui::CentralPanel::default().show(ui, |ui| settings::draw(ui, state, commands));
         return;
     }
-    let has_gallery = state.gallery.is_some();
-    if has_gallery || !state.probes.is_empty() {
+    let has_gallery = state.gallery.gallery.is_some();
+    if has_gallery || !state.probes.list.is_empty() {
         egui::Panel::left("query")
             .resizable(true)
             .default_size(320.0)
@@ -39,9 +40,9 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
             });
     }
     egui::CentralPanel::default().show(ui, |ui| {
-        if state.photo_open {
+        if state.results.photo_open() {
             photo_view::draw(ui, state, commands);
-        } else if state.results.is_some() {
+        } else if state.results.has_ranking() {
             results::draw(ui, state, commands);
         } else {
             if has_gallery {

@@ -2,69 +2,64 @@
 //! Escape goes back to the grid.
 
 use crate::command::Command;
-use crate::state::AppState;
+use crate::parts::results::ResultsCommand;
+use crate::parts::AppState;
 use crate::thumbnails::{Thumb, ThumbKey};
 
 /// Photos are shown downscaled to this many pixels on the long side.
 const VIEW_PX: u32 = 1600;
 
 pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>) {
-    let (Some(results), Some(selected)) = (&state.results, state.selected) else {
-        commands.push(Command::ClosePhoto);
+    let results = &state.results;
+    let (Some(session), Some(selected)) = (results.session(), results.selected()) else {
+        commands.push(ResultsCommand::ClosePhoto.into());
         return;
     };
-    let Some(view) = state
-        .visible
-        .get(selected)
-        .and_then(|&rank| results.ranked.view(&results.album, rank))
-    else {
-        commands.push(Command::ClosePhoto);
+    let Some(m) = session.shown_match(selected) else {
+        commands.push(ResultsCommand::ClosePhoto.into());
         return;
     };
-    let shown = state.visible.len();
-    let Some(path) = state.photo_path(&results.album, view.face_index as usize) else {
-        return;
-    };
-    if ui.ctx().memory(|m| m.focused().is_none()) {
+    let shown = results.shown_len();
+    if ui.ctx().memory(|mem| mem.focused().is_none()) {
         ui.input(|i| {
             if i.key_pressed(egui::Key::Escape) {
-                commands.push(Command::ClosePhoto);
+                commands.push(ResultsCommand::ClosePhoto.into());
             }
-            if i.key_pressed(egui::Key::ArrowRight) && selected + 1 < shown {
-                commands.push(Command::Select(selected + 1));
+            if i.key_pressed(egui::Key::ArrowRight) {
+                commands.push(ResultsCommand::MoveSelection(1).into());
             }
-            if i.key_pressed(egui::Key::ArrowLeft) && selected > 0 {
-                commands.push(Command::Select(selected - 1));
+            if i.key_pressed(egui::Key::ArrowLeft) {
+                commands.push(ResultsCommand::MoveSelection(-1).into());
             }
         });
     }
     ui.horizontal(|ui| {
         if ui.button("Back to matches (Esc)").clicked() {
-            commands.push(Command::ClosePhoto);
+            commands.push(ResultsCommand::ClosePhoto.into());
         }
         if ui
             .add_enabled(selected > 0, egui::Button::new("Previous"))
             .clicked()
         {
-            commands.push(Command::Select(selected - 1));
+            commands.push(ResultsCommand::MoveSelection(-1).into());
         }
         if ui
             .add_enabled(selected + 1 < shown, egui::Button::new("Next"))
             .clicked()
         {
-            commands.push(Command::Select(selected + 1));
+            commands.push(ResultsCommand::MoveSelection(1).into());
         }
         ui.label(format!(
             "Match {} of {shown} · score {:.3} · quality {:.1}",
             selected + 1,
-            view.score,
-            view.norm
+            m.score,
+            m.norm
         ));
     });
-    ui.weak(path.display().to_string());
-    let (pw, ph) = (view.photo.width as f32, view.photo.height as f32);
-    let face_box = view.face.face_box;
-    let thumb = state.thumbs.get(&ThumbKey::photo(path, VIEW_PX));
+    ui.weak(m.path.display().to_string());
+    let (pw, ph) = (m.photo.width as f32, m.photo.height as f32);
+    let face_box = m.face.face_box;
+    let thumb = state.thumbs.get(&ThumbKey::photo(m.path.clone(), VIEW_PX));
     let avail = ui.available_size();
     let scale = (avail.x / pw.max(1.0)).min(avail.y / ph.max(1.0));
     let size = egui::vec2(pw * scale, ph * scale);

@@ -2,14 +2,16 @@
 //! face's aligned crop and quality, and buttons to add or remove probe photos.
 
 use crate::command::Command;
-use crate::state::AppState;
+use crate::parts::dialogs::Pick;
+use crate::parts::probes::ProbeCommand;
+use crate::parts::AppState;
 
 pub fn draw(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
     ui.heading("Probe");
-    if state.probes.is_empty() && state.probes_loading() == 0 {
+    if state.probes.list.is_empty() && state.probes.loading() == 0 {
         ui.label("Drop a photo of the person here, or:");
     }
-    for (i, probe) in state.probes.iter().enumerate() {
+    for (i, probe) in state.probes.list.iter().enumerate() {
         egui::Frame::group(ui.style()).show(ui, |ui| {
             ui.label(super::short_path(std::path::Path::new(
                 &probe.analyzed.source.name(),
@@ -51,7 +53,7 @@ pub fn draw(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
                         x >= b.x1 && x <= b.x2 && y >= b.y1 && y <= b.y2
                     });
                     if let Some(face) = hit {
-                        commands.push(Command::ChooseFace { probe: i, face });
+                        commands.push(ProbeCommand::ChooseFace { probe: i, face }.into());
                     }
                 }
             }
@@ -68,7 +70,7 @@ pub fn draw(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
                     ui.vertical(|ui| {
                         let norm = face.embedding.norm;
                         ui.label(format!("Quality (norm): {norm:.1}"));
-                        if norm < state.persisted.low_quality_norm {
+                        if norm < state.settings.low_quality_norm {
                             ui.colored_label(
                                 ui.visuals().warn_fg_color,
                                 "Low quality: blurry, small or turned",
@@ -79,28 +81,31 @@ pub fn draw(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
                             .on_hover_text("Remove this probe photo")
                             .clicked()
                         {
-                            commands.push(Command::RemoveProbe(i));
+                            commands.push(ProbeCommand::Remove(i).into());
                         }
                     });
                 }
             });
         });
     }
-    if state.probes_loading() > 0 {
+    if state.probes.loading() > 0 {
         ui.horizontal(|ui| {
             ui.spinner();
             ui.label("Finding faces in the probe photo…");
         });
     }
-    if let Some(m) = &state.probe_message {
+    if let Some(m) = &state.probes.message {
         ui.colored_label(ui.visuals().warn_fg_color, m);
     }
-    let label = if state.probes.is_empty() {
+    if let Some(e) = state.results.error() {
+        ui.colored_label(ui.visuals().error_fg_color, format!("Cannot search: {e}"));
+    }
+    let label = if state.probes.list.is_empty() {
         "Add probe photo…"
     } else {
         "Add another photo of this person…"
     };
     if ui.button(label).clicked() {
-        commands.push(Command::PickProbeFiles);
+        commands.push(Pick::ProbeFiles.into());
     }
 }

@@ -2,7 +2,8 @@
 //! probe face beside the gallery face with score and quality. Arrow keys move, Enter opens.
 
 use crate::command::Command;
-use crate::state::{photo_path, AppState};
+use crate::parts::results::{moved_selection, ResultsCommand};
+use crate::parts::AppState;
 use crate::thumbnails::{Thumb, ThumbKey};
 
 const FACE: f32 = 96.0;
@@ -12,17 +13,23 @@ const CELL_H: f32 = FACE + 44.0;
 const THUMB_PX: u32 = 192;
 
 pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>) {
-    let Some(results) = &state.results else {
+    let results = &state.results;
+    let Some(session) = results.session() else {
         return;
     };
-    let shown = state.visible.len();
-    let (faces, photos) = state.counts_above();
+    let shown = results.shown_len();
+    let counts = results.counts();
+    // Above the threshold before the quality filter: what the filter hides shows here.
+    let above = session
+        .ranked()
+        .map_or(0, |r| r.count_above(results.threshold()));
     ui.horizontal(|ui| {
         ui.heading("Matches");
         ui.label(format!(
-            "Showing {shown} of {faces} faces ({photos} photos) above the threshold"
+            "Showing {shown} of {above} faces ({} photos) above the threshold",
+            counts.photos
         ));
-        if results.partial {
+        if results.partial() {
             ui.colored_label(ui.visuals().warn_fg_color, "· partial, still indexing");
         }
     });
@@ -32,10 +39,11 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
     }
     let columns = ((ui.available_width() / CELL_W).floor() as usize).max(1);
     let rows = shown.div_ceil(columns);
-    let moved = keyboard(ui, state.selected, shown, columns, commands);
-    let album = results.album.clone();
+    let selected = results.selected();
+    let moved = keyboard(ui, selected, shown, columns, commands);
     let probe_crop = state
         .probes
+        .list
         .first()
         .and_then(|p| p.crop_textures.get(p.chosen).cloned());
     let mut area = egui::ScrollArea::vertical().auto_shrink([false, false]);
@@ -53,40 +61,30 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
             area = area.vertical_scroll_offset(top + row_h - view_h);
         }
     }
-    let selected = state.selected;
-    let Some(root) = state.gallery.as_ref().map(|g| g.root.clone()) else {
-        return;
-    };
-    let low_norm = state.persisted.low_quality_norm;
+    let low_norm = state.settings.low_quality_norm;
+    let thumbs = &mut state.thumbs;
     let output = area.show_rows(ui, CELL_H, rows, |ui, range| {
         for row in range {
             ui.horizontal(|ui| {
                 for col in 0..columns {
                     let i = row * columns + col;
-                    let Some(&rank) = state.visible.get(i) else {
+                    let Some(m) = session.shown_match(i) else {
                         break;
                     };
-                    let Some(view) = results.ranked.view(&album, rank) else {
-                        continue;
-                    };
-                    let Some(path) = photo_path(&root, &album, view.face_index as usize) else {
-                        continue;
-                    };
-                    let key = ThumbKey::face(path, &view.face.face_box, THUMB_PX);
-                    let thumb = state.thumbs.get(&key);
-                    let low = view.norm < low_norm;
+                    let key = ThumbKey::face(m.path.clone(), &m.face.face_box, THUMB_PX);
+                    let thumb = thumbs.get(&key);
                     let response = cell(
                         ui,
                         probe_crop.as_ref(),
                         &thumb,
-                        view.score,
-                        view.norm,
-                        low,
+                        m.score,
+                        m.norm,
+                        m.norm < low_norm,
                         selected == Some(i),
-                        rank,
+                        m.rank,
                     );
                     if response.clicked() {
-                        commands.push(Command::OpenPhoto(i));
+                        commands.push(ResultsCommand::OpenPhoto(i).into());
                     }
                 }
             });
@@ -140,15 +138,10 @@ fn cell(
                             ui.put(rect, egui::Spinner::new());
                         }
                         Thumb::Failed(reason) => {
-                            let (rect, r) = ui.allocate_exact_size(size, egui::Sense::hover());
-                            ui.painter().text(
-                                rect.center(),
-                                egui::Align2::CENTER_CENTER,
-                                "unreadable",
-                                egui::FontId::proportional(12.0),
-                                ui.visuals().error_fg_color,
-                            );
-                            r.on_hover_text(reason);
+                            let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
+                            let text = egui::RichText::new("unreadable")
+                                .color(ui.visuals().error_fg_color);
+                            ui.put(rect, egui::Label::new(text)).on_hover_text(reason);
                         }
                     }
                 });
@@ -175,8 +168,8 @@ fn cell(
     response.on_hover_cursor(egui::CursorIcon::PointingHand)
 }
 
-/// Arrow keys move the selection, Enter opens it. Returns the new selection if it moved.
-/// Ignored while a text field or slider has the keyboard.
+/// Arrow keys move the selection, Enter opens it. Returns where the selection goes, if
+/// it moves. Ignored while a text field or slider has the keyboard.
 fn keyboard(
     ui: &egui::Ui,
     selected: Option<usize>,
@@ -187,36 +180,23 @@ fn keyboard(
     if ui.ctx().memory(|m| m.focused().is_some()) {
         return None;
     }
-    let (left, right, up, down, enter) = ui.input(|i| {
-        (
-            i.key_pressed(egui::Key::ArrowLeft),
-            i.key_pressed(egui::Key::ArrowRight),
-            i.key_pressed(egui::Key::ArrowUp),
-            i.key_pressed(egui::Key::ArrowDown),
-            i.key_pressed(egui::Key::Enter),
-        )
+    let step = columns as isize;
+    let (by, enter) = ui.input(|i| {
+        let by = [
+            (egui::Key::ArrowLeft, -1),
+            (egui::Key::ArrowRight, 1),
+            (egui::Key::ArrowUp, -step),
+            (egui::Key::ArrowDown, step),
+        ]
+        .into_iter()
+        .find(|(key, _)| i.key_pressed(*key))
+        .map(|(_, by)| by);
+        (by, i.key_pressed(egui::Key::Enter))
     });
-    let current = selected.unwrap_or(0);
-    let next = if selected.is_none() && (left || right || up || down) {
-        Some(0)
-    } else if right {
-        Some((current + 1).min(shown - 1))
-    } else if left {
-        Some(current.saturating_sub(1))
-    } else if down {
-        Some((current + columns).min(shown - 1))
-    } else if up {
-        Some(current.saturating_sub(columns))
-    } else {
-        None
-    };
-    if let Some(n) = next {
-        commands.push(Command::Select(n));
-    }
     if enter {
-        if let Some(s) = selected {
-            commands.push(Command::OpenPhoto(s));
-        }
+        commands.push(ResultsCommand::OpenSelected.into());
     }
-    next
+    let by = by?;
+    commands.push(ResultsCommand::MoveSelection(by).into());
+    moved_selection(selected, shown, by)
 }

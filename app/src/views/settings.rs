@@ -7,7 +7,9 @@ use facesorter_core::models::ModelSpec;
 use facesorter_core::runtime::{ExecutionProviderKind, Precision};
 
 use crate::command::Command;
-use crate::state::AppState;
+use crate::parts::dialogs::{DialogCommand, Pick};
+use crate::parts::download::DownloadCommand;
+use crate::parts::AppState;
 
 const IR101: &str = "adaface-ir101";
 const IR18: &str = "adaface-ir18";
@@ -22,7 +24,7 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
         detector(ui, state);
         ui.separator();
         ui.strong("Theme");
-        let mut dark = state.persisted.dark_mode;
+        let mut dark = state.settings.dark_mode;
         ui.horizontal(|ui| {
             if ui.radio_value(&mut dark, false, "Light").changed()
                 | ui.radio_value(&mut dark, true, "Dark").changed()
@@ -32,7 +34,7 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
         });
         ui.separator();
         ui.horizontal(|ui| {
-            let changed = state.settings_draft != state.engine_options;
+            let changed = state.dialogs.settings_draft != state.engine.options;
             if ui
                 .add_enabled(
                     changed,
@@ -40,10 +42,12 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
                 )
                 .clicked()
             {
-                commands.push(Command::ApplySettings(state.settings_draft.clone()));
+                commands.push(
+                    DialogCommand::ApplySettings(state.dialogs.settings_draft.clone()).into(),
+                );
             }
             if ui.button("Close").clicked() {
-                commands.push(Command::ShowSettings(false));
+                commands.push(DialogCommand::ShowSettings(false).into());
             }
         });
     });
@@ -51,7 +55,7 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
 
 fn recognizer(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>) {
     ui.strong("Recognizer");
-    let draft = &mut state.settings_draft;
+    let draft = &mut state.dialogs.settings_draft;
     let current = draft.recognizer.clone();
     let is_id = |id: &str| matches!(&current, Some(ModelSpec::Id(x)) if x == id);
     let custom = matches!(current, Some(ModelSpec::Path(_)));
@@ -88,22 +92,22 @@ fn recognizer(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Comman
             .add_enabled(custom, egui::Button::new("Browse…"))
             .clicked()
         {
-            commands.push(Command::PickCustomModel);
+            commands.push(Pick::CustomModel.into());
         }
     });
     ui.horizontal(|ui| {
         ui.label("Download a model:");
-        let busy = state.download.job.is_some();
+        let busy = state.download.running();
         for id in [IR101, IR18, "yunet-2023mar"] {
             if ui.add_enabled(!busy, egui::Button::new(id)).clicked() {
-                commands.push(Command::DownloadModel(id.into()));
+                commands.push(DownloadCommand::Start(id.into()).into());
             }
         }
         if busy && ui.button("Cancel download").clicked() {
-            commands.push(Command::CancelDownload);
+            commands.push(DownloadCommand::Cancel.into());
         }
     });
-    if state.download.job.is_some() {
+    if state.download.running() {
         super::empty::download_progress(ui, state);
     }
     if let Some(m) = &state.download.message {
@@ -113,7 +117,7 @@ fn recognizer(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Comman
 
 fn provider(ui: &mut egui::Ui, state: &mut AppState) {
     ui.strong("Execution");
-    let p = &mut state.settings_draft.provider;
+    let p = &mut state.dialogs.settings_draft.provider;
     ui.horizontal(|ui| {
         egui::ComboBox::from_label("Execution provider")
             .selected_text(p.ep.map_or("automatic".to_string(), |e| e.to_string()))
@@ -143,7 +147,7 @@ fn provider(ui: &mut egui::Ui, state: &mut AppState) {
 
 fn detector(ui: &mut egui::Ui, state: &mut AppState) {
     ui.strong("Face detection");
-    let d = &mut state.settings_draft.detector_params;
+    let d = &mut state.dialogs.settings_draft.detector_params;
     ui.add(egui::Slider::new(&mut d.score_threshold, 0.1..=0.99).text("Detector score threshold"));
     ui.add(egui::Slider::new(&mut d.nms_threshold, 0.1..=0.9).text("Overlap (NMS) threshold"));
     ui.add(

@@ -1,11 +1,13 @@
 //! The bottom bar: the engine, indexing progress with Cancel, the last frame's time.
 
 use crate::command::Command;
-use crate::state::{AppState, EngineStatus};
+use crate::parts::engine::EngineStatus;
+use crate::parts::gallery::GalleryCommand;
+use crate::parts::AppState;
 
 pub fn draw(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
     ui.horizontal(|ui| {
-        match &state.engine {
+        match &state.engine.status {
             EngineStatus::Starting => {
                 ui.spinner();
                 ui.label("Loading the models…");
@@ -26,7 +28,7 @@ pub fn draw(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
                 );
             }
         }
-        if let Some(g) = &state.gallery {
+        if let Some(g) = &state.gallery.gallery {
             ui.separator();
             if g.indexing() {
                 let p = &g.progress;
@@ -53,7 +55,7 @@ pub fn draw(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
                         .text(text),
                 );
                 if ui.button("Cancel indexing").clicked() {
-                    commands.push(Command::CancelIndexing);
+                    commands.push(GalleryCommand::CancelIndexing.into());
                 }
             } else if let Some(album) = &g.album {
                 ui.label(format!(

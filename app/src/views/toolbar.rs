@@ -3,35 +3,37 @@
 use std::path::PathBuf;
 
 use crate::command::Command;
-use crate::state::{AppState, Screen};
+use crate::parts::dialogs::{DialogCommand, Pick, Screen};
+use crate::parts::gallery::GalleryCommand;
+use crate::parts::AppState;
 
 pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>) {
     ui.horizontal_wrapped(|ui| {
         ui.heading("FaceSorter");
         ui.separator();
         if ui.button("Open gallery…").clicked() {
-            commands.push(Command::PickGalleryFolder);
+            commands.push(Pick::GalleryFolder.into());
         }
         let label = ui.label("Gallery folder:");
         let edit = ui
             .add(
-                egui::TextEdit::singleline(&mut state.gallery_path_text)
+                egui::TextEdit::singleline(&mut state.gallery.path_text)
                     .hint_text("type or paste a folder path")
                     .desired_width(260.0),
             )
             .labelled_by(label.id);
         let entered = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         if ui.button("Open").clicked() || entered {
-            let text = state.gallery_path_text.trim();
+            let text = state.gallery.path_text.trim();
             if !text.is_empty() {
-                commands.push(Command::OpenGallery(PathBuf::from(text)));
+                commands.push(GalleryCommand::Open(PathBuf::from(text)).into());
             }
         }
-        if !state.persisted.recent_galleries.is_empty() {
+        if !state.settings.recent_galleries.is_empty() {
             ui.menu_button("Recent", |ui| {
-                for p in &state.persisted.recent_galleries {
+                for p in &state.settings.recent_galleries {
                     if ui.button(super::short_path(p)).clicked() {
-                        commands.push(Command::OpenGallery(p.clone()));
+                        commands.push(GalleryCommand::Open(p.clone()).into());
                         ui.close();
                     }
                 }
@@ -39,10 +41,10 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
         }
         ui.separator();
         if ui.button("Add probe photo…").clicked() {
-            commands.push(Command::PickProbeFiles);
+            commands.push(Pick::ProbeFiles.into());
         }
         ui.separator();
-        let dark = state.persisted.dark_mode;
+        let dark = state.settings.dark_mode;
         if ui
             .button(if dark { "Light theme" } else { "Dark theme" })
             .on_hover_text("Switch between the light and dark theme")
@@ -50,9 +52,12 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
         {
             commands.push(Command::SetDarkMode(!dark));
         }
-        let in_settings = state.screen == Screen::Settings;
+        if let Some(m) = &state.dialogs.message {
+            ui.colored_label(ui.visuals().error_fg_color, m);
+        }
+        let in_settings = state.dialogs.screen == Screen::Settings;
         if ui.selectable_label(in_settings, "Settings").clicked() {
-            commands.push(Command::ShowSettings(!in_settings));
+            commands.push(DialogCommand::ShowSettings(!in_settings).into());
         }
     });
 }

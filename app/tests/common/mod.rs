@@ -76,7 +76,7 @@ pub fn wait_for(
         if done(harness.state()) {
             return;
         }
-        if let EngineStatus::Failed(f) = &harness.state().state.engine {
+        if let EngineStatus::Failed(f) = &harness.state().state.engine.status {
             panic!("the engine did not start: {}", f.message);
         }
         assert!(

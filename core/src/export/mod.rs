@@ -283,6 +283,7 @@ pub fn export_matches(
     progress: &mut dyn FnMut(usize, usize),
     cancel: &AtomicBool,
 ) -> Result<ExportSummary, ExportError> {
+    crate::fault::inject("export");
     let dir = req.dir.as_path();
     ensure_export_dir(dir)?;
     let total = req.matches.len();

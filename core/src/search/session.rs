@@ -25,6 +25,9 @@ use crate::geometry::FaceBox;
 pub struct Threshold(f32);
 
 impl Threshold {
+    /// −∞: every face is above it.
+    pub const KEEP_ALL: Self = Self(f32::NEG_INFINITY);
+
     /// `None` for NaN, which would silently match nothing.
     pub fn new(value: f32) -> Option<Self> {
         (!value.is_nan()).then_some(Self(value))
@@ -363,5 +366,6 @@ mod tests {
         );
         assert_eq!(" 0.45 ".parse::<Threshold>().map(Threshold::get), Ok(0.45));
         assert!(Threshold::new(f32::NAN).is_none());
+        assert!(Threshold::KEEP_ALL <= Threshold::new(f32::MIN).expect("a number"));
     }
 }

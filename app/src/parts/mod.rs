@@ -1,0 +1,255 @@
+//! The window's state, split by concern. Each part owns its fields, drains its own worker
+//! channel and applies its own commands; [`AppState`] only routes commands to the part
+//! that owns them and passes what one part produced to the next (an album or probe faces
+//! to the results, a ready engine to the gallery and probes).
+
+pub mod dialogs;
+pub mod download;
+pub mod engine;
+pub mod export;
+pub mod gallery;
+pub mod probes;
+pub mod results;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use facesorter_core::engine::{EngineOptions, FALLBACK_THRESHOLD};
+
+use crate::command::Command;
+use crate::jobs::probe::ProbeSource;
+use crate::launch::Launch;
+use crate::settings::Settings;
+use crate::thumbnails::Thumbnails;
+use dialogs::{DialogCommand, Dialogs, Picked};
+use download::DownloadPart;
+use engine::EnginePart;
+use export::{ExportCommand, ExportPart};
+use gallery::{GalleryCommand, GalleryPart};
+use probes::{ProbeCommand, Probes};
+use results::{Results, ResultsCommand};
+
+/// Decoded thumbnails kept in memory (textures), at most.
+const THUMBNAIL_BUDGET_BYTES: usize = 256 << 20;
+
+/// Time spent building each frame, the slowest while indexing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FrameStats {
+    pub last: Duration,
+    pub worst: Duration,
+    pub worst_while_indexing: Duration,
+    pub frames_while_indexing: u64,
+}
+
+pub struct AppState {
+    /// What is saved between runs.
+    pub settings: Settings,
+    pub engine: EnginePart,
+    pub gallery: GalleryPart,
+    pub probes: Probes,
+    pub results: Results,
+    pub export: ExportPart,
+    pub download: DownloadPart,
+    pub dialogs: Dialogs,
+    pub thumbs: Thumbnails,
+    pub frames: FrameStats,
+}
+
+impl AppState {
+    pub fn new(ctx: &egui::Context, settings: Settings, launch: Launch) -> Self {
+        // Engine flags on the command line are for this run only: the saved settings
+        // change only through the Settings screen.
+        let options = launch.engine.unwrap_or_else(|| settings.engine.clone());
+        let mut results = Results::new(FALLBACK_THRESHOLD);
+        results.set_min_quality(settings.min_quality());
+        Self {
+            engine: EnginePart::start(ctx, options.clone()),
+            dialogs: Dialogs::new(options),
+            gallery: GalleryPart::new(launch.gallery),
+            probes: Probes::new(launch.probes.into_iter().map(ProbeSource::File).collect()),
+            results,
+            export: ExportPart::default(),
+            download: DownloadPart::default(),
+            thumbs: Thumbnails::new(ctx, 2, THUMBNAIL_BUDGET_BYTES),
+            frames: FrameStats::default(),
+            settings,
+        }
+    }
+
+    pub fn indexing(&self) -> bool {
+        self.gallery.indexing()
+    }
+
+    /// Whether a worker is running that the window waits for (spinners turn).
+    pub fn busy(&self) -> bool {
+        self.indexing()
+            || self.probes.loading() > 0
+            || self.export.running()
+            || self.download.running()
+            || matches!(self.engine.status, engine::EngineStatus::Starting)
+    }
+
+    // ---- per frame -------------------------------------------------------------------
+
+    /// Drains every part's workers; called before drawing.
+    pub fn poll(&mut self, ctx: &egui::Context) {
+        if let Some(engine) = self.engine.poll() {
+            self.results
+                .apply(ResultsCommand::SetThreshold(engine.default_threshold()));
+            if let Some(root) = self.gallery.take_pending() {
+                self.open_gallery(ctx, root);
+            }
+            self.probes.start_pending(ctx, &engine);
+        }
+        let update = self.gallery.poll();
+        if let Some(g) = &self.gallery.gallery {
+            // A finished run without a new album still ends "partial".
+            let album = update
+                .album
+                .or_else(|| update.ended.then(|| g.album.clone()).flatten());
+            if let Some(album) = album {
+                self.results.set_album(&g.root, album, g.indexing());
+            }
+        }
+        if self.probes.poll(ctx) {
+            self.results.set_probes(self.probes.faces());
+        }
+        self.export.poll();
+        if self.download.poll().is_some() {
+            // A model arrived: try again with the options in use.
+            self.restart_engine(ctx, self.engine.options.clone());
+        }
+        for picked in self.dialogs.poll() {
+            match picked {
+                Picked::GalleryFolder(dir) => self.open_gallery(ctx, dir),
+                Picked::ProbeFiles(files) => {
+                    for f in files {
+                        self.apply(ctx, ProbeCommand::Add(ProbeSource::File(f)).into());
+                    }
+                }
+                Picked::ExportFolder(dir) => self.settings.export_dir = dir.display().to_string(),
+                // Taken into the settings draft by the dialogs part.
+                Picked::CustomModel(_) => {}
+            }
+        }
+        self.thumbs.poll(ctx);
+    }
+
+    /// Records how long the last frame took to build.
+    pub fn record_frame(&mut self, took: Duration) {
+        self.frames.last = took;
+        self.frames.worst = self.frames.worst.max(took);
+        if self.indexing() {
+            self.frames.worst_while_indexing = self.frames.worst_while_indexing.max(took);
+            self.frames.frames_while_indexing += 1;
+        }
+    }
+
+    // ---- commands ---------------------------------------------------------------------
+
+    /// Routes a command to the part that owns it.
+    pub fn apply(&mut self, ctx: &egui::Context, command: Command) {
+        match command {
+            Command::Gallery(GalleryCommand::Open(root)) => self.open_gallery(ctx, root),
+            Command::Gallery(GalleryCommand::CancelIndexing) => self.gallery.cancel(),
+            Command::Probe(c) => {
+                if self.probes.apply(ctx, self.engine.ready(), c) {
+                    self.results.set_probes(self.probes.faces());
+                }
+            }
+            Command::Results(c) => self.results.apply(c),
+            Command::Export(c) => self.apply_export(ctx, c),
+            Command::Download(c) => self.download.apply(ctx, c),
+            Command::Dialog(DialogCommand::Pick(what)) => self.dialogs.pick(ctx, what),
+            Command::Dialog(DialogCommand::ShowSettings(show)) => {
+                self.dialogs.show_settings(show, &self.engine.options);
+            }
+            Command::Dialog(DialogCommand::ApplySettings(options)) => {
+                self.settings.engine = options.clone();
+                self.dialogs.show_settings(false, &options);
+                self.restart_engine(ctx, options);
+            }
+            Command::SetHideLowQuality(hide) => {
+                self.settings.hide_low_quality = hide;
+                self.results.set_min_quality(self.settings.min_quality());
+            }
+            Command::SetDarkMode(dark) => self.settings.dark_mode = dark,
+            Command::OpenFolder(dir) => open_folder(&dir),
+        }
+    }
+
+    fn apply_export(&mut self, ctx: &egui::Context, command: ExportCommand) {
+        match command {
+            ExportCommand::SetFolder(dir) => self.settings.export_dir = dir,
+            ExportCommand::SetCopyOriginals(copy) => self.settings.copy_originals = copy,
+            ExportCommand::Cancel => self.export.cancel(),
+            ExportCommand::Start => {
+                let dir = self.settings.export_dir.trim();
+                if dir.is_empty() {
+                    self.export.refuse("Choose a folder to export into first.");
+                    return;
+                }
+                let request = match (self.results.session(), self.engine.ready()) {
+                    (Some(session), Some(engine)) => session.export_request(
+                        PathBuf::from(dir),
+                        engine.recognizer_model().name(),
+                        self.settings.copy_originals,
+                        None,
+                    ),
+                    _ => None,
+                };
+                match request {
+                    Some(request) => self.export.start(ctx, request),
+                    None => self.export.refuse("Nothing to export yet."),
+                }
+            }
+        }
+    }
+
+    /// Another engine: embeddings of another model are not comparable, so the gallery is
+    /// indexed and the probes analysed again once it is ready.
+    fn restart_engine(&mut self, ctx: &egui::Context, options: EngineOptions) {
+        self.engine.restart(ctx, options);
+        self.gallery.reopen_later();
+        self.probes.reanalyse_later();
+        self.results.clear_album();
+        self.results.set_probes(Vec::new());
+    }
+
+    fn open_gallery(&mut self, ctx: &egui::Context, root: PathBuf) {
+        if !self.gallery.accept(&root) {
+            return;
+        }
+        let Some(engine) = self.engine.ready().cloned() else {
+            self.gallery.defer(root);
+            return;
+        };
+        self.settings.remember_gallery(&root);
+        // A new gallery: paths may now mean other files.
+        self.thumbs.clear();
+        self.results.clear_album();
+        self.gallery.open(ctx, engine, root);
+    }
+
+    /// Stops the workers. The indexer is waited for: it saves what it finished, so closing
+    /// mid-run keeps the cache consistent and the next run resumes from there.
+    pub fn shutdown(&mut self) {
+        self.gallery.shutdown();
+        self.export.cancel();
+        self.download.cancel();
+    }
+}
+
+fn open_folder(dir: &Path) {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(windows) {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    // Spawned, not waited for: the file manager lives on after the window.
+    if let Err(e) = std::process::Command::new(opener).arg(dir).spawn() {
+        log::warn!("cannot open {}: {e}", dir.display());
+    }
+}
