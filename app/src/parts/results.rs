@@ -217,7 +217,7 @@ mod tests {
         let mut album = Album::new(DIM);
         for (i, &(degrees, norm)) in faces.iter().enumerate() {
             let photo = PhotoRecord {
-                rel_path: format!("sub/a{i}.jpg"),
+                rel_path: format!("sub/a{i}.jpg").into(),
                 size: 1,
                 mtime_ns: 0,
                 content_sha256: [i as u8; 32],

@@ -392,7 +392,10 @@ impl Run<'_> {
         summary.cache_bytes_written +=
             fs::metadata(cache.path_for(self.root, fp)).map_or(0, |m| m.len());
         if let Err(e) = result {
-            let text = format!("the cache could not be saved ({}); the next run will index again", chain(&e));
+            let text = format!(
+                "the cache could not be saved ({}); the next run will index again",
+                chain(&e)
+            );
             summary.cache_notice = Some(match summary.cache_notice.take() {
                 Some(earlier) => format!("{earlier}; {text}"),
                 None => text,
