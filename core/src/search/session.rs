@@ -14,10 +14,10 @@ use std::sync::Arc;
 
 use image::RgbImage;
 
-use super::{Query, RankedMatches, SearchError};
+use super::{MatchView, Query, RankedMatches, SearchError};
 use crate::embed::FaceEmbedding;
 use crate::export::{ExportMatch, ExportRequest, ProbeInfo};
-use crate::gallery::{Album, FaceRecord, PhotoRecord};
+use crate::gallery::Album;
 use crate::geometry::FaceBox;
 
 /// A similarity threshold: any cosine, or ±∞ (−∞ keeps every face), never NaN.
@@ -76,19 +76,20 @@ pub struct ProbeFace {
     pub image: Option<Arc<RgbImage>>,
 }
 
-/// A match above the threshold, with the records and the photo's absolute path.
+/// A match above the threshold: the ranking's view (rank, records, score, quality) plus
+/// the photo's absolute path.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionMatch<'a> {
-    /// Position in the whole ranking, 0 = best.
-    pub rank: usize,
-    /// Index into the album's faces.
-    pub face_index: u32,
     pub path: PathBuf,
-    pub photo: &'a PhotoRecord,
-    pub face: &'a FaceRecord,
-    pub score: f32,
-    /// AdaFace norm of the gallery face: its quality.
-    pub norm: f32,
+    view: MatchView<'a>,
+}
+
+impl<'a> std::ops::Deref for SessionMatch<'a> {
+    type Target = MatchView<'a>;
+
+    fn deref(&self) -> &MatchView<'a> {
+        &self.view
+    }
 }
 
 impl SessionMatch<'_> {
@@ -307,13 +308,8 @@ impl Session {
     fn match_at_rank(&self, rank: usize) -> Option<SessionMatch<'_>> {
         let view = self.ranked.as_ref()?.view(&self.album, rank)?;
         Some(SessionMatch {
-            rank,
-            face_index: view.face_index,
             path: view.photo.path_in(&self.root),
-            photo: view.photo,
-            face: view.face,
-            score: view.score,
-            norm: view.norm,
+            view,
         })
     }
 
