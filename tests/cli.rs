@@ -1320,3 +1320,26 @@ fn a_gallery_that_does_not_exist_is_reported_once() {
     );
     assert!(text.contains(p(&gallery)), "{text}");
 }
+
+#[test]
+fn a_crash_in_the_recognizer_is_one_line_on_stderr() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let gallery = tmp.path().join("g");
+    std::fs::create_dir_all(&gallery).expect("mkdir");
+    std::fs::copy(shared("faces/bbt/amy/amy1.png"), gallery.join("amy1.png")).expect("copy");
+    let out = Command::new(env!("CARGO_BIN_EXE_facesorter"))
+        .env("FACESORTER_MODELS", shared("models"))
+        .env("FACESORTER_CACHE_DIR", tmp.path().join("cache"))
+        .env("FACESORTER_FAULT", "embed")
+        .env_remove("RUST_BACKTRACE")
+        .arg("--model")
+        .arg(shared("models/adaface_ir18_synthetic.onnx"))
+        .args(["index", p(&gallery)])
+        .output()
+        .expect("run facesorter");
+    assert_eq!(out.status.code(), Some(2));
+    let text = stderr(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1, "{text}");
+    assert!(lines[0].contains("embedding crashed"), "{text}");
+}
