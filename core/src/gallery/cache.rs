@@ -135,8 +135,7 @@ impl GalleryCache {
     pub fn default_dir_from(env_override: Option<&Path>) -> Option<PathBuf> {
         match env_override {
             Some(dir) => Some(dir.to_path_buf()),
-            None => directories::ProjectDirs::from("org", "FaceSorter", "FaceSorter")
-                .map(|d| d.cache_dir().join("galleries")),
+            None => crate::dirs::project_dirs().map(|d| d.cache_dir().join("galleries")),
         }
     }
 

@@ -82,8 +82,7 @@ impl SearchRoots {
         let env_dir = std::env::var_os(MODELS_ENV_VAR)
             .filter(|v: &OsString| !v.is_empty())
             .map(PathBuf::from);
-        let data_dir = directories::ProjectDirs::from("org", "FaceSorter", "FaceSorter")
-            .map(|d| d.data_dir().to_path_buf());
+        let data_dir = crate::dirs::project_dirs().map(|d| d.data_dir().to_path_buf());
         let exe_dir = std::env::current_exe()
             .ok()
             .and_then(|exe| exe.parent().map(Path::to_path_buf));

@@ -26,8 +26,7 @@ pub struct LibrarySearch {
 
 /// The directory the setup script installs into: `<data dir>/onnxruntime`.
 pub fn data_dir_location() -> Option<PathBuf> {
-    directories::ProjectDirs::from("org", "FaceSorter", "FaceSorter")
-        .map(|d| d.data_dir().join("onnxruntime").join(LIBRARY_FILE))
+    crate::dirs::project_dirs().map(|d| d.data_dir().join("onnxruntime").join(LIBRARY_FILE))
 }
 
 /// Looks for the library; `env_override` is the value of `ORT_DYLIB_PATH`.

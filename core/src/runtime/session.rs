@@ -128,8 +128,7 @@ impl Runtime {
         let intra_threads = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1);
-        let openvino_cache = directories::ProjectDirs::from("org", "FaceSorter", "FaceSorter")
-            .map(|d| d.cache_dir().join("openvino"));
+        let openvino_cache = crate::dirs::project_dirs().map(|d| d.cache_dir().join("openvino"));
         Ok(Self {
             choice,
             library: library.clone(),
