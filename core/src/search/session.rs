@@ -121,6 +121,8 @@ pub struct Session {
     min_quality: Option<f32>,
     /// Ranks (into `ranked`) above the threshold that pass the quality filter, best first.
     shown: Vec<usize>,
+    /// Counted once per cut: the window asks for them every frame.
+    counts: ShownCounts,
     /// Why the probes could not be ranked against this album (e.g. another model's).
     error: Option<SearchError>,
 }
@@ -136,6 +138,7 @@ impl Session {
             threshold,
             min_quality: None,
             shown: Vec::new(),
+            counts: ShownCounts::default(),
             error: None,
         }
     }
@@ -247,20 +250,7 @@ impl Session {
 
     /// Faces shown and the distinct photos they are in.
     pub fn counts(&self) -> ShownCounts {
-        let mut seen = vec![false; self.album.photos().len()];
-        let mut photos = 0;
-        for m in self.matches() {
-            if let Some(s) = seen.get_mut(m.face.photo as usize) {
-                if !*s {
-                    *s = true;
-                    photos += 1;
-                }
-            }
-        }
-        ShownCounts {
-            faces: self.shown.len(),
-            photos,
-        }
+        self.counts
     }
 
     /// Histogram of every face's score (not only the shown ones), for the slider.
@@ -330,12 +320,26 @@ impl Session {
     }
 
     fn cut(&mut self) {
+        let mut seen = vec![false; self.album.photos().len()];
+        let mut photos = 0;
         self.shown = match &self.ranked {
             Some(r) => r
                 .above_filtered(self.threshold.get(), self.min_quality, &self.album)
+                .inspect(|v| {
+                    if let Some(s) = seen.get_mut(v.face.photo as usize) {
+                        if !*s {
+                            *s = true;
+                            photos += 1;
+                        }
+                    }
+                })
                 .map(|v| v.rank)
                 .collect(),
             None => Vec::new(),
+        };
+        self.counts = ShownCounts {
+            faces: self.shown.len(),
+            photos,
         };
     }
 }
