@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 
 use facesorter_core::align::AlignMethod;
 use facesorter_core::detect::DetectorParams;
-use facesorter_core::engine::{adaface_convention, EngineOptions};
-use facesorter_core::models::{ColorOrder, InputConvention, ModelSpec};
+use facesorter_core::engine::EngineOptions;
+use facesorter_core::models::{ColorOrder, ModelSpec, RecognizerOverrides};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -278,6 +278,8 @@ struct EngineFile {
     color_order: Option<String>,
     mean: Option<[f32; 3]>,
     std: Option<[f32; 3]>,
+    /// The recognizer's match threshold, when set in Settings (else the model's).
+    threshold: Option<f32>,
 }
 
 impl Default for EngineFile {
@@ -296,6 +298,7 @@ impl Default for EngineFile {
             color_order: None,
             mean: None,
             std: None,
+            threshold: None,
         }
     }
 }
@@ -330,21 +333,17 @@ impl EngineFile {
         params.score_threshold = self.score_threshold;
         params.nms_threshold = self.nms_threshold;
         params.min_face_px = self.min_face_px;
-        let custom_convention = match (self.color_order, self.mean, self.std) {
-            (None, None, None) => None,
-            (order, mean, std) => {
-                let base = adaface_convention();
-                Some(InputConvention {
-                    color_order: match order.as_deref() {
-                        Some("rgb") => ColorOrder::Rgb,
-                        Some("bgr") => ColorOrder::Bgr,
-                        _ => base.color_order,
-                    },
-                    mean: mean.unwrap_or(base.mean),
-                    std: std.unwrap_or(base.std),
-                    ..base
-                })
-            }
+        // Only the fields set: the rest come from the model's sidecar or the defaults.
+        let recognizer_overrides = RecognizerOverrides {
+            color_order: match self.color_order.as_deref() {
+                Some("rgb") => Some(ColorOrder::Rgb),
+                Some("bgr") => Some(ColorOrder::Bgr),
+                _ => None,
+            },
+            mean: self.mean,
+            std: self.std,
+            threshold: self.threshold,
+            ..RecognizerOverrides::default()
         };
         EngineOptions {
             provider: facesorter_core::runtime::ProviderRequest {
@@ -353,7 +352,7 @@ impl EngineFile {
             },
             detector: model_spec(self.detector),
             recognizer: model_spec(self.recognizer),
-            custom_convention,
+            recognizer_overrides,
             detector_params: params,
             align: parsed::<AlignMethod>(self.align, "alignment").unwrap_or(defaults.align),
             batch: self.batch,
@@ -362,7 +361,7 @@ impl EngineFile {
     }
 
     fn from_options(o: &EngineOptions) -> Self {
-        let c = o.custom_convention.as_ref();
+        let c = &o.recognizer_overrides;
         Self {
             recognizer: model_file(&o.recognizer),
             detector: model_file(&o.detector),
@@ -373,15 +372,16 @@ impl EngineFile {
             nms_threshold: o.detector_params.nms_threshold,
             min_face_px: o.detector_params.min_face_px,
             batch: o.batch,
-            color_order: c.map(|c| {
-                match c.color_order {
+            color_order: c.color_order.map(|order| {
+                match order {
                     ColorOrder::Rgb => "rgb",
                     ColorOrder::Bgr => "bgr",
                 }
                 .to_string()
             }),
-            mean: c.map(|c| c.mean),
-            std: c.map(|c| c.std),
+            mean: c.mean,
+            std: c.std,
+            threshold: c.threshold,
         }
     }
 }

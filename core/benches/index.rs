@@ -305,6 +305,8 @@ fn checkpoint_bytes(n: usize) {
         detector_sha256: "b".repeat(64),
         detector_params: "synthetic".into(),
         alignment: "umeyama".into(),
+        recognizer_input: "112x112 Bgr".into(),
+        detection: "v2".into(),
         embedding_dim: DIM as u32,
     };
     let album = synthetic_album(n, DIM);

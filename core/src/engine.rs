@@ -9,19 +9,18 @@ use image::RgbImage;
 use serde::{Deserialize, Serialize};
 
 use crate::align::{align_face, AlignError, AlignMethod, ALIGNMENT_VERSION};
-use crate::detect::{DetectError, Detector, DetectorParams};
+use crate::detect::{DetectError, Detector, DetectorParams, DETECTION_VERSION};
 use crate::embed::{EmbedError, FaceEmbedding, Recognizer};
 use crate::gallery::Fingerprint;
 use crate::geometry::{DetectedFace, Landmarks, CROP_SIZE};
 use crate::models::{
-    sha256_file, ColorOrder, InputConvention, ModelEntry, ModelError, ModelKind, ModelLocator,
-    ModelSpec,
+    sha256_file, ModelEntry, ModelError, ModelKind, ModelLocator, ModelSpec, RecognizerOverrides,
+    RecognizerProfile, Sidecar,
 };
 use crate::photo::{load_photo, Photo, PhotoError, PhotoLimits};
 use crate::runtime::{ProviderChoice, ProviderRequest, Runtime, RuntimeError};
 
-/// Match threshold when neither the manifest nor the user gives one (AdaFace cosine).
-pub const FALLBACK_THRESHOLD: f32 = 0.3;
+pub use crate::models::{adaface_convention, FALLBACK_THRESHOLD};
 
 /// Everything the engine needs to start.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -31,23 +30,15 @@ pub struct EngineOptions {
     pub detector: Option<ModelSpec>,
     /// `None`: the manifest's default recognizer.
     pub recognizer: Option<ModelSpec>,
-    /// Input convention for a recognizer given by path that the manifest does not know.
-    pub custom_convention: Option<InputConvention>,
+    /// Recognizer settings the user gave (flags, the window's Settings): each overrides
+    /// the model's sidecar, manifest entry or the AdaFace default
+    /// ([`RecognizerProfile::resolve`]).
+    pub recognizer_overrides: RecognizerOverrides,
     pub detector_params: DetectorParams,
     pub align: AlignMethod,
     pub limits: PhotoLimits,
     /// Faces per recognizer call; `None` for the default.
     pub batch: Option<usize>,
-}
-
-/// The AdaFace convention: BGR, `(x − 127.5) / 127.5`.
-pub fn adaface_convention() -> InputConvention {
-    InputConvention {
-        size: [112, 112],
-        color_order: ColorOrder::Bgr,
-        mean: [127.5; 3],
-        std: [127.5; 3],
-    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +62,13 @@ pub enum EngineError {
         expected: String,
         actual: String,
     },
+    #[error("{}: the model gives {actual}-dimensional embeddings, its sidecar {} says embedding_size = {declared}", path.display(), sidecar.display())]
+    EmbeddingSize {
+        path: PathBuf,
+        sidecar: PathBuf,
+        declared: usize,
+        actual: usize,
+    },
     #[error("{} is not a {kind:?} model ONNX Runtime can load: {reason}", path.display())]
     InvalidModel {
         path: PathBuf,
@@ -84,10 +82,29 @@ pub enum EngineError {
 pub struct LoadedModel {
     pub path: PathBuf,
     pub entry: Option<ModelEntry>,
+    /// The model's `NAME.toml`, when it has one.
+    pub sidecar: Option<Sidecar>,
     sha256: OnceLock<String>,
 }
 
 impl LoadedModel {
+    fn new(found: crate::models::ResolvedModel) -> Self {
+        Self {
+            path: found.path,
+            entry: found.entry,
+            sidecar: found.sidecar,
+            sha256: OnceLock::new(),
+        }
+    }
+
+    /// The sidecar's display name, else [`Self::name`].
+    pub fn display_name(&self) -> String {
+        self.sidecar
+            .as_ref()
+            .and_then(|s| s.name.clone())
+            .unwrap_or_else(|| self.name())
+    }
+
     /// The manifest id, or the file name for a custom model.
     pub fn name(&self) -> String {
         match &self.entry {
@@ -146,12 +163,17 @@ impl DetectionEngine {
             .detector
             .clone()
             .unwrap_or_else(|| ModelSpec::Id(locator.manifest().default_detector.clone()));
-        let found = locator.locate(&spec)?;
-        let detector_model = LoadedModel {
-            path: found.path,
-            entry: found.entry,
-            sha256: OnceLock::new(),
-        };
+        let detector_model = LoadedModel::new(locator.locate(&spec)?);
+        if let Some(s) = &detector_model.sidecar {
+            if s.kind == Some(ModelKind::Recognizer) {
+                return Err(ModelError::Sidecar {
+                    path: s.path.clone(),
+                    field: Some("kind".into()),
+                    reason: "says recognizer, but the file is used as the detector".into(),
+                }
+                .into());
+            }
+        }
         let detector = Detector::open(&runtime, &detector_model.path, options.detector_params)
             .map_err(|e| explain_load_failure(e.into(), &detector_model, ModelKind::Detector))?;
         Ok(Self {
@@ -190,6 +212,7 @@ pub struct FaceEngine {
     detection: DetectionEngine,
     recognizer: Recognizer,
     recognizer_model: LoadedModel,
+    profile: RecognizerProfile,
     embedding_dim: OnceLock<usize>,
 }
 
@@ -209,33 +232,51 @@ impl FaceEngine {
             .unwrap_or_else(|| ModelSpec::Id(locator.manifest().default_recognizer.clone()));
         // Locate the recognizer first: a missing model is the most likely problem and
         // should be reported before anything is loaded.
-        let found = locator.locate(&spec)?;
+        let recognizer_model = LoadedModel::new(locator.locate(&spec)?);
+        let profile = RecognizerProfile::resolve(
+            recognizer_model.entry.as_ref(),
+            recognizer_model.sidecar.as_ref(),
+            &options.recognizer_overrides,
+        )?;
         let detection = DetectionEngine::open(options, locator)?;
-        let recognizer_model = LoadedModel {
-            path: found.path,
-            entry: found.entry,
-            sha256: OnceLock::new(),
-        };
-        let convention = match &recognizer_model.entry {
-            Some(e) if e.kind == ModelKind::Recognizer => e.input,
-            _ => detection
-                .options
-                .custom_convention
-                .unwrap_or_else(adaface_convention),
-        };
-        let mut recognizer =
-            Recognizer::open(&detection.runtime, &recognizer_model.path, convention).map_err(
-                |e| explain_load_failure(e.into(), &recognizer_model, ModelKind::Recognizer),
-            )?;
+        let mut recognizer = Recognizer::open(
+            &detection.runtime,
+            &recognizer_model.path,
+            profile.convention,
+        )
+        .map_err(|e| explain_load_failure(e.into(), &recognizer_model, ModelKind::Recognizer))?;
         if let Some(b) = detection.options.batch {
             recognizer = recognizer.with_batch(b);
         }
-        Ok(Self {
+        let engine = Self {
             detection,
             recognizer,
             recognizer_model,
+            profile,
             embedding_dim: OnceLock::new(),
-        })
+        };
+        // A sidecar that declares the embedding size is checked now, not after a gallery
+        // has been indexed with the wrong model.
+        if let (Some(declared), Some(sidecar)) = (
+            engine.profile.embedding_size,
+            engine.recognizer_model.sidecar.as_ref(),
+        ) {
+            let actual = engine.embedding_dim()?;
+            if actual != declared {
+                return Err(EngineError::EmbeddingSize {
+                    path: engine.recognizer_model.path.clone(),
+                    sidecar: sidecar.path.clone(),
+                    declared,
+                    actual,
+                });
+            }
+        }
+        Ok(engine)
+    }
+
+    /// How the recognizer runs (input convention, threshold) and where each came from.
+    pub fn recognizer_profile(&self) -> &RecognizerProfile {
+        &self.profile
     }
 
     pub fn recognizer_model(&self) -> &LoadedModel {
@@ -247,13 +288,10 @@ impl FaceEngine {
         self.recognizer.batch()
     }
 
-    /// The recognizer's default match threshold (manifest), or the fallback.
+    /// The recognizer's match threshold: the user's, the sidecar's, the manifest's, or
+    /// the fallback.
     pub fn default_threshold(&self) -> f32 {
-        self.recognizer_model
-            .entry
-            .as_ref()
-            .and_then(|e| e.default_threshold)
-            .unwrap_or(FALLBACK_THRESHOLD)
+        self.profile.threshold
     }
 
     /// Length of the recognizer's embeddings. Models often declare a symbolic output
@@ -291,6 +329,8 @@ impl FaceEngine {
                 p.top_k
             ),
             alignment: format!("{}-v{ALIGNMENT_VERSION}", self.options().align),
+            recognizer_input: convention_key(&self.profile.convention),
+            detection: format!("v{DETECTION_VERSION}"),
             embedding_dim: embedding_dim as u32,
         })
     }
@@ -327,11 +367,25 @@ impl FaceEngine {
             .collect())
     }
 
-    /// Detects and embeds every face of a photo, best detection first.
+    /// Detects and embeds every face of a photo, in reading order
+    /// ([`crate::detect::reading_order`]).
     pub fn analyze(&self, image: &RgbImage) -> Result<Vec<Face>, EngineError> {
         let faces = self.detect(image)?;
         self.embed_faces(image, &faces)
     }
+}
+
+/// The input convention as exact text (bit patterns of the floats), for the fingerprint.
+fn convention_key(c: &crate::models::InputConvention) -> String {
+    let bits = |v: [f32; 3]| v.map(|x| format!("{:08x}", x.to_bits())).join(",");
+    format!(
+        "{}x{} {:?} mean={} std={}",
+        c.size[0],
+        c.size[1],
+        c.color_order,
+        bits(c.mean),
+        bits(c.std)
+    )
 }
 
 /// ONNX Runtime refused a model: say whether the file is damaged (known sha256) or

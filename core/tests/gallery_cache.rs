@@ -38,6 +38,8 @@ fn fingerprint(dim: u32) -> Fingerprint {
         detector_sha256: "b".repeat(64),
         detector_params: "score=3f000000 nms=3e99999a".into(),
         alignment: "umeyama-112".into(),
+        recognizer_input: "112x112 Bgr".into(),
+        detection: "v2".into(),
         embedding_dim: dim,
     }
 }

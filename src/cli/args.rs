@@ -6,9 +6,9 @@ use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
 use facesorter_core::align::AlignMethod;
 use facesorter_core::detect::DetectorParams;
-use facesorter_core::engine::{adaface_convention, EngineOptions};
+use facesorter_core::engine::EngineOptions;
 use facesorter_core::geometry::Landmarks;
-use facesorter_core::models::{ColorOrder, ModelSpec};
+use facesorter_core::models::{ColorOrder, ModelSpec, RecognizerOverrides};
 use facesorter_core::runtime::{ExecutionProviderKind, Precision, ProviderRequest};
 use facesorter_core::search::Threshold;
 
@@ -77,13 +77,15 @@ pub struct EngineArgs {
     /// Faces per recognizer call.
     #[arg(long, global = true)]
     pub batch: Option<usize>,
-    /// Color order of a custom recognizer given by path.
+    /// Color order of the recognizer's input (overrides its sidecar NAME.toml).
     #[arg(long, global = true, value_parser = parse_color_order, value_name = "bgr|rgb")]
     pub color_order: Option<ColorOrder>,
-    /// Per-channel mean of a custom recognizer (one value or three, comma-separated).
+    /// Per-channel mean of the recognizer's input, one value or three, comma-separated
+    /// (overrides its sidecar).
     #[arg(long, global = true, value_name = "M[,M,M]")]
     pub mean: Option<String>,
-    /// Per-channel std of a custom recognizer (one value or three, comma-separated).
+    /// Per-channel std of the recognizer's input, one value or three, comma-separated
+    /// (overrides its sidecar).
     #[arg(long, global = true, value_name = "S[,S,S]")]
     pub std: Option<String>,
     /// Show details of errors.
@@ -132,19 +134,26 @@ impl EngineArgs {
     }
 
     pub fn options(&self) -> anyhow::Result<EngineOptions> {
-        let mut custom = adaface_convention();
-        if let Some(order) = self.color_order {
-            custom.color_order = order;
+        // Only what was given: the rest comes from the model's sidecar or the defaults
+        // (RecognizerProfile::resolve).
+        let std = self
+            .std
+            .as_deref()
+            .map(|s| parse_triplet(s, "std"))
+            .transpose()?;
+        if std.is_some_and(|s| s.contains(&0.0)) {
+            bail!("--std must not be zero");
         }
-        if let Some(m) = &self.mean {
-            custom.mean = parse_triplet(m, "mean")?;
-        }
-        if let Some(s) = &self.std {
-            custom.std = parse_triplet(s, "std")?;
-            if custom.std.contains(&0.0) {
-                bail!("--std must not be zero");
-            }
-        }
+        let overrides = RecognizerOverrides {
+            color_order: self.color_order,
+            mean: self
+                .mean
+                .as_deref()
+                .map(|m| parse_triplet(m, "mean"))
+                .transpose()?,
+            std,
+            ..RecognizerOverrides::default()
+        };
         Ok(EngineOptions {
             provider: ProviderRequest {
                 ep: self.ep,
@@ -152,7 +161,7 @@ impl EngineArgs {
             },
             detector: self.detector.as_deref().map(ModelSpec::parse),
             recognizer: self.model.as_deref().map(ModelSpec::parse),
-            custom_convention: Some(custom),
+            recognizer_overrides: overrides,
             detector_params: DetectorParams {
                 score_threshold: self.score_threshold,
                 nms_threshold: self.nms_threshold,

@@ -2,6 +2,7 @@
 //! pixels → non-maximum suppression.
 
 mod nms;
+mod order;
 mod plan;
 mod view;
 mod yunet;
@@ -15,7 +16,13 @@ use serde::{Deserialize, Serialize};
 use crate::geometry::{DetectedFace, FaceBox, Landmarks};
 use crate::runtime::{ModelSession, Runtime, RuntimeError};
 
+pub use order::{reading_order, reading_order_by, reading_order_indices};
 pub use plan::{plan_views, DETECTABLE_PX};
+
+/// Version of what detection yields for a photo — which faces and in what order. Part of
+/// the gallery fingerprint, so a change re-indexes galleries. 2: faces in reading order
+/// (was: best score first).
+pub const DETECTION_VERSION: u32 = 2;
 pub use view::View;
 
 /// Detector settings. The defaults are OpenCV `FaceDetectorYN`'s thresholds.
@@ -99,7 +106,7 @@ impl Detector {
         self.input_size
     }
 
-    /// All faces in the photo, best score first, in photo pixels.
+    /// All faces in the photo, in reading order ([`reading_order`]), in photo pixels.
     pub fn detect(&self, photo: &RgbImage) -> Result<Vec<DetectedFace>, DetectError> {
         let mut resizer = Resizer::new();
         let mut faces = Vec::new();
@@ -113,11 +120,9 @@ impl Detector {
         }
         let min = self.params.min_face_px;
         faces.retain(|f| f.face_box.width().max(f.face_box.height()) >= min * 0.5);
-        Ok(nms::suppress(
-            faces,
-            self.params.nms_threshold,
-            self.params.top_k,
-        ))
+        let mut kept = nms::suppress(faces, self.params.nms_threshold, self.params.top_k);
+        reading_order(&mut kept);
+        Ok(kept)
     }
 
     fn detect_view(

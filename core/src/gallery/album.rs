@@ -14,6 +14,12 @@ pub struct Fingerprint {
     /// Detector settings, as exact bit patterns of the f32 thresholds.
     pub detector_params: String,
     pub alignment: String,
+    /// The recognizer's input convention (size, colour order, mean, std as bit patterns):
+    /// the same file fed other pixels gives other embeddings.
+    pub recognizer_input: String,
+    /// Which faces detection yields and in what order (`detect::DETECTION_VERSION`): the
+    /// faces of a photo are numbered by their place in the album.
+    pub detection: String,
     pub embedding_dim: u32,
 }
 
@@ -27,6 +33,8 @@ impl Fingerprint {
             self.detector_sha256.as_str(),
             self.detector_params.as_str(),
             self.alignment.as_str(),
+            self.recognizer_input.as_str(),
+            self.detection.as_str(),
         ] {
             h.update(part.as_bytes());
             h.update([0u8]);

@@ -7,6 +7,19 @@ pub enum ModelError {
     #[error("the model manifest is invalid: {0}")]
     Manifest(String),
 
+    /// A model's `NAME.toml` that cannot be used; `field` is `None` when the file is not
+    /// TOML at all.
+    #[error("{}: {}{reason}", path.display(), field.as_ref().map(|f| format!("field `{f}`: ")).unwrap_or_default())]
+    Sidecar {
+        path: PathBuf,
+        field: Option<String>,
+        reason: String,
+    },
+
+    /// A recognizer setting given by the user that cannot be used.
+    #[error("recognizer setting `{field}`: {reason}")]
+    Setting { field: String, reason: String },
+
     #[error("unknown model `{id}`; known models: {}", known.join(", "))]
     UnknownModel { id: String, known: Vec<String> },
 

@@ -9,6 +9,7 @@ use std::str::FromStr;
 
 use super::error::ModelError;
 use super::manifest::{Manifest, ModelEntry};
+use super::sidecar::Sidecar;
 
 /// Environment variable naming a models directory searched before the defaults.
 pub const MODELS_ENV_VAR: &str = "FACESORTER_MODELS";
@@ -57,11 +58,34 @@ impl fmt::Display for ModelSpec {
 }
 
 /// A model file that exists, with its manifest entry when it is a known model (matched by
-/// id, or for an explicit path by file name) — the entry gives the input convention.
+/// id, or for an explicit path by file name) and its sidecar file when it has one — the
+/// two give the input convention.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResolvedModel {
     pub path: PathBuf,
     pub entry: Option<ModelEntry>,
+    pub sidecar: Option<Sidecar>,
+}
+
+impl ResolvedModel {
+    /// The model at `path`, with its sidecar read (a malformed sidecar is an error).
+    fn at(path: PathBuf, entry: Option<ModelEntry>) -> Result<Self, ModelError> {
+        let sidecar = Sidecar::beside(&path)?;
+        Ok(Self {
+            path,
+            entry,
+            sidecar,
+        })
+    }
+}
+
+/// A model in a models folder that the manifest does not know but whose sidecar describes
+/// it (what `models list` shows beside the manifest's models).
+#[derive(Debug)]
+pub struct SidecarModel {
+    pub path: PathBuf,
+    /// The parsed sidecar, or why it cannot be used.
+    pub sidecar: Result<Sidecar, ModelError>,
 }
 
 /// The inputs the default search directories derive from; plain data so tests can supply
@@ -165,10 +189,7 @@ impl ModelLocator {
             ModelSpec::Id(id) => {
                 let entry = self.manifest.require(id)?;
                 match self.find_in_dirs(&entry.file) {
-                    Some(path) => Ok(ResolvedModel {
-                        path,
-                        entry: Some(entry.clone()),
-                    }),
+                    Some(path) => ResolvedModel::at(path, Some(entry.clone())),
                     None => Err(self.not_found(spec, Some(entry))),
                 }
             }
@@ -182,24 +203,65 @@ impl ModelLocator {
                         .cloned()
                 };
                 if path.is_file() {
-                    return Ok(ResolvedModel {
-                        entry: by_name(path),
-                        path: path.clone(),
-                    });
+                    return ResolvedModel::at(path.clone(), by_name(path));
                 }
                 // A bare file name (`adaface_ir_18.onnx`) also means "in a models dir".
                 let is_bare_name = path.parent().is_none_or(|p| p.as_os_str().is_empty());
                 if is_bare_name {
                     if let Some(found) = path.to_str().and_then(|n| self.find_in_dirs(n)) {
-                        return Ok(ResolvedModel {
-                            entry: by_name(&found),
-                            path: found,
-                        });
+                        let entry = by_name(&found);
+                        return ResolvedModel::at(found, entry);
                     }
                 }
                 Err(self.not_found(spec, None))
             }
         }
+    }
+
+    /// Models with a sidecar in the search directories that the manifest does not know,
+    /// sorted by file name; a file name found in two folders is listed from the first (the
+    /// one [`Self::locate`] would use).
+    pub fn sidecar_models(&self) -> Vec<SidecarModel> {
+        let mut found: Vec<SidecarModel> = Vec::new();
+        for dir in &self.dirs {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                continue;
+            };
+            let mut here: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.extension()
+                        .is_some_and(|x| x.eq_ignore_ascii_case("onnx"))
+                        && p.is_file()
+                        && Sidecar::path_for(p).is_file()
+                })
+                .collect();
+            here.sort();
+            for path in here {
+                let name = path.file_name().map(|n| n.to_os_string());
+                let known = self
+                    .manifest
+                    .models
+                    .iter()
+                    .any(|m| name.as_deref() == Some(std::ffi::OsStr::new(&m.file)));
+                let listed = found.iter().any(|f| f.path.file_name() == name.as_deref());
+                if known || listed {
+                    continue;
+                }
+                let sidecar = Sidecar::beside(&path).and_then(|s| {
+                    s.ok_or_else(|| {
+                        ModelError::io(
+                            "reading the model sidecar",
+                            Sidecar::path_for(&path),
+                            std::io::ErrorKind::NotFound.into(),
+                        )
+                    })
+                });
+                found.push(SidecarModel { path, sidecar });
+            }
+        }
+        found.sort_by(|a, b| a.path.file_name().cmp(&b.path.file_name()));
+        found
     }
 
     fn find_in_dirs(&self, file: &str) -> Option<PathBuf> {
