@@ -5,8 +5,9 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use facesorter_core::models::{
-    check_size, sha256_file, verify_entry, verify_file, ColorOrder, Manifest, ModelError,
-    ModelKind, ModelLocator, ModelSpec, SearchRoots,
+    adaface_convention, check_size, sha256_file, verify_entry, verify_file, ColorOrder, Manifest,
+    ModelError, ModelKind, ModelLocator, ModelSpec, RecognizerOverrides, RecognizerProfile,
+    SearchRoots, SettingSource, Sidecar, FALLBACK_THRESHOLD,
 };
 
 fn builtin() -> Manifest {
@@ -324,4 +325,212 @@ fn missing_explicit_path_and_unknown_id_are_clear() {
         .expect_err("unknown");
     assert!(matches!(err, ModelError::UnknownModel { .. }));
     assert!(err.to_string().contains("yunet-2023mar"));
+}
+
+// ---- sidecar files and the override rule ---------------------------------------------
+
+const FACENET_SIDECAR: &str = r#"
+kind = "recognizer"
+name = "FaceNet (CASIA-WebFace)"
+license = "MIT"
+input_size = [112, 112]
+color_order = "rgb"
+mean = 0
+std = [1, 1.0, 1]
+threshold = 0.45
+embedding_size = 512
+"#;
+
+fn sidecar_error(text: &str) -> (Option<String>, String) {
+    match Sidecar::parse(text, Path::new("/models/x.toml")) {
+        Err(e @ ModelError::Sidecar { .. }) => {
+            let message = e.to_string();
+            let ModelError::Sidecar { path, field, .. } = e else {
+                unreachable!()
+            };
+            assert_eq!(path, Path::new("/models/x.toml"));
+            assert!(message.contains("/models/x.toml"), "{message}");
+            (field, message)
+        }
+        other => panic!("expected a sidecar error for {text:?}, got {other:?}"),
+    }
+}
+
+#[test]
+fn sidecar_fields_parse() {
+    let s = Sidecar::parse(FACENET_SIDECAR, Path::new("/m/facenet.toml")).expect("parses");
+    assert_eq!(s.kind, Some(ModelKind::Recognizer));
+    assert_eq!(s.name.as_deref(), Some("FaceNet (CASIA-WebFace)"));
+    assert_eq!(s.license.as_deref(), Some("MIT"));
+    assert_eq!(s.input_size, Some([112, 112]));
+    assert_eq!(s.color_order, Some(ColorOrder::Rgb));
+    assert_eq!(s.mean, Some([0.0; 3]));
+    assert_eq!(s.std, Some([1.0; 3]));
+    assert_eq!(s.threshold, Some(0.45));
+    assert_eq!(s.embedding_size, Some(512));
+    assert_eq!(s.model_path(), Path::new("/m/facenet.onnx"));
+
+    let empty = Sidecar::parse("", Path::new("/m/e.toml")).expect("an empty sidecar is fine");
+    assert_eq!(empty.color_order, None);
+    let per_channel = Sidecar::parse(
+        "mean = [1, 2, 3.5]\ninput_size = 112\ncolor_order = \"BGR\"",
+        Path::new("/m/p.toml"),
+    )
+    .expect("parses");
+    assert_eq!(per_channel.mean, Some([1.0, 2.0, 3.5]));
+    assert_eq!(per_channel.input_size, Some([112, 112]));
+    assert_eq!(per_channel.color_order, Some(ColorOrder::Bgr));
+}
+
+#[test]
+fn malformed_sidecars_name_the_file_and_field() {
+    for (text, field) in [
+        ("colour_order = \"rgb\"", "colour_order"),
+        ("color_order = \"rbg\"", "color_order"),
+        ("mean = \"zero\"", "mean"),
+        ("mean = [1, 2]", "mean"),
+        ("std = 0", "std"),
+        ("std = [1, 0, 1]", "std"),
+        ("threshold = 1.5", "threshold"),
+        ("embedding_size = -3", "embedding_size"),
+        ("input_size = [112]", "input_size"),
+        ("kind = \"classifier\"", "kind"),
+        ("name = 3", "name"),
+        ("kind = \"detector\"\nmean = 0", "mean"),
+    ] {
+        let (got, message) = sidecar_error(text);
+        assert_eq!(got.as_deref(), Some(field), "{text}: {message}");
+        assert!(message.contains(&format!("`{field}`")), "{message}");
+    }
+    // Not TOML at all: the file is named, no field.
+    let (field, message) = sidecar_error("color_order = rgb");
+    assert_eq!(field, None, "{message}");
+}
+
+fn facenet_sidecar() -> Sidecar {
+    Sidecar::parse(FACENET_SIDECAR, Path::new("/m/facenet.toml")).expect("parses")
+}
+
+#[test]
+fn user_settings_override_the_sidecar_which_overrides_the_defaults() {
+    // Nothing given: AdaFace's convention and the fallback threshold.
+    let plain =
+        RecognizerProfile::resolve(None, None, &RecognizerOverrides::default()).expect("defaults");
+    assert_eq!(plain.convention, adaface_convention());
+    assert_eq!(plain.threshold, FALLBACK_THRESHOLD);
+    assert_eq!(plain.sources.color_order, SettingSource::Default);
+
+    // The sidecar alone.
+    let side = facenet_sidecar();
+    let p = RecognizerProfile::resolve(None, Some(&side), &RecognizerOverrides::default())
+        .expect("sidecar");
+    assert_eq!(p.convention.color_order, ColorOrder::Rgb);
+    assert_eq!(p.convention.mean, [0.0; 3]);
+    assert_eq!(p.convention.std, [1.0; 3]);
+    assert_eq!(p.threshold, 0.45);
+    assert_eq!(p.embedding_size, Some(512));
+    assert_eq!(p.name.as_deref(), Some("FaceNet (CASIA-WebFace)"));
+    assert_eq!(p.sources.mean, SettingSource::Sidecar);
+
+    // The user's fields win one by one; the others stay the sidecar's.
+    let user = RecognizerOverrides {
+        color_order: Some(ColorOrder::Bgr),
+        threshold: Some(0.5),
+        ..RecognizerOverrides::default()
+    };
+    let p = RecognizerProfile::resolve(None, Some(&side), &user).expect("overridden");
+    assert_eq!(p.convention.color_order, ColorOrder::Bgr);
+    assert_eq!(p.sources.color_order, SettingSource::User);
+    assert_eq!(p.convention.mean, [0.0; 3]);
+    assert_eq!(p.convention.std, [1.0; 3]);
+    assert_eq!(p.sources.std, SettingSource::Sidecar);
+    assert_eq!(p.threshold, 0.5);
+
+    // A partial sidecar over a known model keeps the manifest's other fields.
+    let m = builtin();
+    let ir18 = m.get("adaface-ir18").expect("ir18");
+    let partial =
+        Sidecar::parse("threshold = 0.35", Path::new("/m/adaface_ir_18.toml")).expect("parses");
+    let p = RecognizerProfile::resolve(Some(ir18), Some(&partial), &RecognizerOverrides::default())
+        .expect("manifest + sidecar");
+    assert_eq!(p.convention, ir18.input);
+    assert_eq!(p.sources.color_order, SettingSource::Manifest);
+    assert_eq!(p.threshold, 0.35);
+}
+
+#[test]
+fn unusable_settings_are_errors_naming_where_they_came_from() {
+    let big = Sidecar::parse("input_size = 160", Path::new("/m/big.toml")).expect("parses");
+    let err = RecognizerProfile::resolve(None, Some(&big), &RecognizerOverrides::default())
+        .expect_err("160×160 cannot be fed");
+    assert!(
+        matches!(&err, ModelError::Sidecar { field: Some(f), .. } if f == "input_size"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("/m/big.toml"), "{err}");
+
+    let zero = RecognizerOverrides {
+        std: Some([1.0, 0.0, 1.0]),
+        ..RecognizerOverrides::default()
+    };
+    let err = RecognizerProfile::resolve(None, None, &zero).expect_err("zero std");
+    assert!(
+        matches!(&err, ModelError::Setting { field, .. } if field == "std"),
+        "{err}"
+    );
+
+    let detector = Sidecar::parse("kind = \"detector\"", Path::new("/m/d.toml")).expect("parses");
+    let err = RecognizerProfile::resolve(None, Some(&detector), &RecognizerOverrides::default())
+        .expect_err("a detector's sidecar on the recognizer");
+    assert!(
+        matches!(&err, ModelError::Sidecar { field: Some(f), .. } if f == "kind"),
+        "{err}"
+    );
+}
+
+#[test]
+fn locate_reads_the_sidecar_and_lists_sidecar_models() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = dir.path().join("mine.onnx");
+    std::fs::write(&model, b"not really a model").expect("write");
+    std::fs::write(dir.path().join("mine.toml"), FACENET_SIDECAR).expect("write");
+    // A model without a sidecar is not listed; one with a broken sidecar is, with its error.
+    std::fs::write(dir.path().join("bare.onnx"), b"x").expect("write");
+    std::fs::write(dir.path().join("broken.onnx"), b"x").expect("write");
+    std::fs::write(dir.path().join("broken.toml"), "mean = \"x\"").expect("write");
+    let locator = ModelLocator::new(builtin(), vec![dir.path().to_path_buf()]);
+
+    let found = locator
+        .locate(&ModelSpec::Path(model.clone()))
+        .expect("located");
+    let side = found.sidecar.expect("sidecar read");
+    assert_eq!(side.threshold, Some(0.45));
+    assert_eq!(side.path, dir.path().join("mine.toml"));
+    assert!(locator
+        .locate(&ModelSpec::Path(dir.path().join("bare.onnx")))
+        .expect("located")
+        .sidecar
+        .is_none());
+    let err = locator
+        .locate(&ModelSpec::Path(dir.path().join("broken.onnx")))
+        .expect_err("a broken sidecar stops the model");
+    assert!(err.to_string().contains("broken.toml"), "{err}");
+
+    let listed = locator.sidecar_models();
+    let names: Vec<_> = listed
+        .iter()
+        .map(|m| {
+            m.path
+                .file_name()
+                .expect("name")
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert_eq!(names, ["broken.onnx", "mine.onnx"]);
+    assert!(listed[0].sidecar.is_err());
+    assert_eq!(
+        listed[1].sidecar.as_ref().expect("parsed").name.as_deref(),
+        Some("FaceNet (CASIA-WebFace)")
+    );
 }

@@ -5,7 +5,9 @@ use std::sync::atomic::AtomicBool;
 
 use anyhow::Context;
 use facesorter_core::error::chain;
-use facesorter_core::models::{download, verify_entry, ModelLocator, ModelSpec};
+use facesorter_core::models::{
+    download, verify_entry, ModelKind, ModelLocator, ModelSpec, Sidecar,
+};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
@@ -21,6 +23,122 @@ struct ModelListJson {
     url: String,
     sha256: String,
     present: Option<String>,
+}
+
+/// A model found in a models folder with a sidecar `NAME.toml` (not in the manifest).
+#[derive(Serialize)]
+struct SidecarModelJson {
+    /// The model's path: what `--model` takes.
+    id: String,
+    /// "recognizer" (the default) or "detector".
+    kind: String,
+    file: String,
+    sidecar: String,
+    present: String,
+    name: Option<String>,
+    license: Option<String>,
+    color_order: Option<String>,
+    mean: Option<[f32; 3]>,
+    std: Option<[f32; 3]>,
+    threshold: Option<f32>,
+    embedding_size: Option<usize>,
+    /// Why the sidecar cannot be used, when it cannot.
+    error: Option<String>,
+}
+
+fn sidecar_rows(locator: &ModelLocator) -> Vec<SidecarModelJson> {
+    locator
+        .sidecar_models()
+        .into_iter()
+        .map(|m| {
+            let path = m.path.display().to_string();
+            let file = m
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let sidecar = Sidecar::path_for(&m.path).display().to_string();
+            match m.sidecar {
+                Ok(s) => SidecarModelJson {
+                    id: path.clone(),
+                    kind: format!("{:?}", s.kind.unwrap_or(ModelKind::Recognizer)).to_lowercase(),
+                    file,
+                    sidecar,
+                    present: path,
+                    name: s.name,
+                    license: s.license,
+                    color_order: s.color_order.map(|c| format!("{c:?}").to_lowercase()),
+                    mean: s.mean,
+                    std: s.std,
+                    threshold: s.threshold,
+                    embedding_size: s.embedding_size,
+                    error: None,
+                },
+                Err(e) => SidecarModelJson {
+                    id: path.clone(),
+                    kind: "unknown".into(),
+                    file,
+                    sidecar,
+                    present: path,
+                    name: None,
+                    license: None,
+                    color_order: None,
+                    mean: None,
+                    std: None,
+                    threshold: None,
+                    embedding_size: None,
+                    error: Some(chain(&e)),
+                },
+            }
+        })
+        .collect()
+}
+
+fn print_sidecar_rows(rows: &[SidecarModelJson]) {
+    if rows.is_empty() {
+        return;
+    }
+    println!("Models with a sidecar file (use with --model PATH or --detector PATH):");
+    for r in rows {
+        let name = r
+            .name
+            .as_deref()
+            .map(|n| format!("  {n}"))
+            .unwrap_or_default();
+        let license = r
+            .license
+            .as_deref()
+            .map(|l| format!("  ({l})"))
+            .unwrap_or_default();
+        println!(
+            "{}  [{}]{}{}",
+            terminal_safe(&r.file),
+            r.kind,
+            terminal_safe(&name),
+            terminal_safe(&license)
+        );
+        println!("    present: {}", terminal_safe(&r.present));
+        if let Some(e) = &r.error {
+            println!("    sidecar unusable: {}", terminal_safe(e));
+            continue;
+        }
+        let triplet = |v: [f32; 3]| {
+            if v[0] == v[1] && v[1] == v[2] {
+                format!("{}", v[0])
+            } else {
+                format!("{},{},{}", v[0], v[1], v[2])
+            }
+        };
+        let mut said = Vec::new();
+        said.extend(r.color_order.as_ref().map(|c| c.to_string()));
+        said.extend(r.mean.map(|m| format!("mean {}", triplet(m))));
+        said.extend(r.std.map(|s| format!("std {}", triplet(s))));
+        said.extend(r.threshold.map(|t| format!("threshold {t}")));
+        said.extend(r.embedding_size.map(|n| format!("{n}-d")));
+        if !said.is_empty() {
+            println!("    {}", said.join(", "));
+        }
+    }
 }
 
 pub fn run(args: &ModelsArgs) -> anyhow::Result<ExitCode> {
@@ -43,8 +161,17 @@ pub fn run(args: &ModelsArgs) -> anyhow::Result<ExitCode> {
                         .map(|r| r.path.display().to_string()),
                 })
                 .collect();
+            let sidecars = sidecar_rows(&locator);
             if *json {
-                print_json(&rows);
+                // One array: the manifest's models, then the sidecar models.
+                let mut all: Vec<serde_json::Value> = Vec::new();
+                for r in &rows {
+                    all.push(serde_json::to_value(r).context("listing models")?);
+                }
+                for r in &sidecars {
+                    all.push(serde_json::to_value(r).context("listing models")?);
+                }
+                print_json(&all);
             } else {
                 for (r, m) in rows.iter().zip(&manifest.models) {
                     let default = if r.id == manifest.default_recognizer
@@ -63,6 +190,7 @@ pub fn run(args: &ModelsArgs) -> anyhow::Result<ExitCode> {
                         ),
                     }
                 }
+                print_sidecar_rows(&sidecars);
                 println!("Models folders searched, in order:");
                 for d in locator.search_dirs() {
                     println!("    {}", shown_path(d));

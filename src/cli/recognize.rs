@@ -24,12 +24,20 @@ fn locator() -> anyhow::Result<ModelLocator> {
 pub(super) fn open_engine(args: &EngineArgs) -> anyhow::Result<FaceEngine> {
     let engine = FaceEngine::open(args.options()?, &locator()?)?;
     if args.verbose {
+        let p = engine.recognizer_profile();
+        let c = &p.convention;
         eprintln!(
-            "facesorter: {} on {}, recognizer {} ({})",
-            engine.detector_model().name(),
+            "facesorter: {} on {}, recognizer {} ({}): {:?} mean {:?} std {:?} ({}), threshold {} ({})",
+            engine.detector_model().display_name(),
             engine.provider(),
-            engine.recognizer_model().name(),
-            shown_path(&engine.recognizer_model().path)
+            engine.recognizer_model().display_name(),
+            shown_path(&engine.recognizer_model().path),
+            c.color_order,
+            c.mean,
+            c.std,
+            p.sources.color_order.label(),
+            p.threshold,
+            p.sources.threshold.label(),
         );
     }
     Ok(engine)
