@@ -336,6 +336,112 @@ fn models_list_json_lists_the_manifest() {
     );
 }
 
+/// A models folder holding links to the shared YuNet and FaceNet, with a sidecar saying
+/// FaceNet's convention (../shared is read-only, so the sidecar cannot sit beside it).
+fn sidecar_models_dir(dir: &Path) {
+    for (link, target) in [
+        (
+            "face_detection_yunet_2023mar.onnx",
+            "models/face_detection_yunet_2023mar.onnx",
+        ),
+        ("facenet.onnx", "models/facenet_casia_112.onnx"),
+    ] {
+        std::os::unix::fs::symlink(shared(target), dir.join(link)).expect("symlink");
+    }
+    std::fs::write(
+        dir.join("facenet.toml"),
+        "name = \"FaceNet CASIA\"\nlicense = \"MIT\"\ncolor_order = \"rgb\"\n\
+         mean = 0\nstd = 1\nthreshold = 0.45\nembedding_size = 512\n",
+    )
+    .expect("write sidecar");
+}
+
+#[test]
+fn models_list_shows_models_with_a_sidecar() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    sidecar_models_dir(dir.path());
+    let list = |json: bool| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_facesorter"));
+        cmd.env("FACESORTER_MODELS", dir.path())
+            .env("XDG_DATA_HOME", dir.path().join("data"))
+            .args(["models", "list"]);
+        if json {
+            cmd.arg("--json");
+        }
+        cmd.output().expect("run")
+    };
+    let out = list(true);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let facenet = v
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|m| m["file"] == "facenet.onnx")
+        .unwrap_or_else(|| panic!("facenet.onnx listed: {v}"));
+    assert_eq!(facenet["kind"], "recognizer");
+    assert_eq!(facenet["name"], "FaceNet CASIA");
+    assert_eq!(facenet["color_order"], "rgb");
+    assert_eq!(facenet["threshold"].as_f64(), Some(0.45f32 as f64));
+    assert_eq!(facenet["present"], p(&dir.path().join("facenet.onnx")));
+    // The manifest's yunet is listed once, as the manifest's.
+    let yunets = v
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter(|m| m["file"] == "face_detection_yunet_2023mar.onnx")
+        .count();
+    assert_eq!(yunets, 1);
+
+    let text = String::from_utf8_lossy(&list(false).stdout).into_owned();
+    assert!(
+        text.contains("facenet.onnx  [recognizer]  FaceNet CASIA  (MIT)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("rgb, mean 0, std 1, threshold 0.45, 512-d"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_model_with_a_sidecar_needs_no_flags() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    sidecar_models_dir(dir.path());
+    let photo = shared("faces/adaface_demo/img2.jpeg");
+    let embed = |model: &Path, flags: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_facesorter"))
+            .env("FACESORTER_MODELS", dir.path())
+            .args(["--precision", "fp32", "--model", p(model)])
+            .args(flags)
+            .args(["embed", "--json", p(&photo)])
+            .output()
+            .expect("run");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        json_lines(&out)[0]["faces"][0]["embedding"].clone()
+    };
+    let by_sidecar = embed(&dir.path().join("facenet.onnx"), &[]);
+    let by_flags = embed(
+        &shared("models/facenet_casia_112.onnx"),
+        &["--color-order", "rgb", "--mean", "0", "--std", "1"],
+    );
+    let unconfigured = embed(&shared("models/facenet_casia_112.onnx"), &[]);
+    assert!(by_sidecar.as_array().is_some_and(|e| e.len() == 512));
+    assert_eq!(by_sidecar, by_flags);
+    assert_ne!(by_sidecar, unconfigured);
+    // A flag overrides the sidecar.
+    let bgr = embed(&dir.path().join("facenet.onnx"), &["--color-order", "bgr"]);
+    assert_ne!(bgr, by_sidecar);
+}
+
 // ---- index and find: the album commands -------------------------------------------------
 
 /// `facesorter` with the synthetic recognizer and the gallery cache under `cache_home`

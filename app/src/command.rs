@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use crate::parts::dialogs::{DialogCommand, Pick};
 use crate::parts::download::DownloadCommand;
+use crate::parts::engine::EngineCommand;
 use crate::parts::export::ExportCommand;
 use crate::parts::gallery::GalleryCommand;
 use crate::parts::probes::ProbeCommand;
@@ -20,6 +21,9 @@ pub enum Command {
     Export(ExportCommand),
     Download(DownloadCommand),
     Dialog(DialogCommand),
+    Engine(EngineCommand),
+    /// The norm under which a face is low quality (saved; filters the results).
+    SetLowQualityNorm(f32),
     /// Saved in the settings, and filters the results.
     SetHideLowQuality(bool),
     SetDarkMode(bool),
@@ -43,6 +47,7 @@ from_part!(
     ExportCommand => Export,
     DownloadCommand => Download,
     DialogCommand => Dialog,
+    EngineCommand => Engine,
 );
 
 impl From<Pick> for Command {

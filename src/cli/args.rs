@@ -8,7 +8,7 @@ use facesorter_core::align::AlignMethod;
 use facesorter_core::detect::DetectorParams;
 use facesorter_core::engine::EngineOptions;
 use facesorter_core::geometry::Landmarks;
-use facesorter_core::models::{ColorOrder, ModelSpec, RecognizerOverrides};
+use facesorter_core::models::{self, ColorOrder, ModelSpec, RecognizerOverrides};
 use facesorter_core::runtime::{ExecutionProviderKind, Precision, ProviderRequest};
 use facesorter_core::search::Threshold;
 
@@ -102,16 +102,8 @@ fn parse_color_order(s: &str) -> Result<ColorOrder, String> {
 }
 
 fn parse_triplet(s: &str, what: &str) -> anyhow::Result<[f32; 3]> {
-    let v: Vec<f32> = s
-        .split(',')
-        .map(|p| p.trim().parse::<f32>())
-        .collect::<Result<_, _>>()
-        .with_context(|| format!("--{what} takes numbers, got '{s}'"))?;
-    match v.as_slice() {
-        [a] => Ok([*a; 3]),
-        [a, b, c] => Ok([*a, *b, *c]),
-        _ => bail!("--{what} takes one or three numbers, got {}", v.len()),
-    }
+    models::parse_triplet(s)
+        .with_context(|| format!("--{what} takes one or three numbers, comma-separated, got '{s}'"))
 }
 
 impl EngineArgs {

@@ -6,7 +6,7 @@ use std::sync::atomic::AtomicBool;
 use anyhow::Context;
 use facesorter_core::error::chain;
 use facesorter_core::models::{
-    download, verify_entry, ModelKind, ModelLocator, ModelSpec, Sidecar,
+    download, format_triplet, verify_entry, ModelKind, ModelLocator, ModelSpec, Sidecar,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -122,13 +122,7 @@ fn print_sidecar_rows(rows: &[SidecarModelJson]) {
             println!("    sidecar unusable: {}", terminal_safe(e));
             continue;
         }
-        let triplet = |v: [f32; 3]| {
-            if v[0] == v[1] && v[1] == v[2] {
-                format!("{}", v[0])
-            } else {
-                format!("{},{},{}", v[0], v[1], v[2])
-            }
-        };
+        let triplet = format_triplet;
         let mut said = Vec::new();
         said.extend(r.color_order.as_ref().map(|c| c.to_string()));
         said.extend(r.mean.map(|m| format!("mean {}", triplet(m))));

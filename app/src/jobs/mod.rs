@@ -6,6 +6,7 @@
 pub mod download;
 pub mod engine;
 pub mod export;
+pub mod model_test;
 pub mod probe;
 
 use std::panic::AssertUnwindSafe;

@@ -169,6 +169,11 @@ impl AppState {
                 self.dialogs.show_settings(false, &options);
                 self.restart_engine(ctx, options);
             }
+            Command::Engine(c) => self.engine.apply(ctx, c),
+            Command::SetLowQualityNorm(norm) => {
+                self.settings.low_quality_norm = norm;
+                self.results.set_min_quality(self.settings.min_quality());
+            }
             Command::SetHideLowQuality(hide) => {
                 self.settings.hide_low_quality = hide;
                 self.results.set_min_quality(self.settings.min_quality());

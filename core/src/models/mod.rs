@@ -17,8 +17,8 @@ pub use locate::{
 };
 pub use manifest::{ColorOrder, InputConvention, Manifest, ModelEntry, ModelKind};
 pub use profile::{
-    adaface_convention, ProfileSources, RecognizerOverrides, RecognizerProfile, SettingSource,
-    FALLBACK_THRESHOLD,
+    adaface_convention, format_triplet, parse_triplet, ProfileSources, RecognizerOverrides,
+    RecognizerProfile, SettingSource, FALLBACK_THRESHOLD,
 };
 pub use sidecar::{Sidecar, RECOGNIZER_INPUT_SIZE, SIDECAR_EXTENSION};
 pub use verify::{check_size, sha256_file, verify_entry, verify_file};

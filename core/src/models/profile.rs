@@ -21,6 +21,29 @@ pub fn adaface_convention() -> InputConvention {
     }
 }
 
+/// One number (every channel) or three, comma-separated: how the flags and the window's
+/// fields write a mean or std. `None` if it is not that.
+pub fn parse_triplet(text: &str) -> Option<[f32; 3]> {
+    let v: Vec<f32> = text
+        .split(',')
+        .map(|p| p.trim().parse::<f32>().ok().filter(|x| x.is_finite()))
+        .collect::<Option<_>>()?;
+    match v[..] {
+        [a] => Some([a; 3]),
+        [a, b, c] => Some([a, b, c]),
+        _ => None,
+    }
+}
+
+/// A mean or std as [`parse_triplet`] reads it: one number when the channels agree.
+pub fn format_triplet(v: [f32; 3]) -> String {
+    if v[0] == v[1] && v[1] == v[2] {
+        format!("{}", v[0])
+    } else {
+        format!("{},{},{}", v[0], v[1], v[2])
+    }
+}
+
 /// Recognizer settings the user gave explicitly; `None` leaves the model's own value.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct RecognizerOverrides {
