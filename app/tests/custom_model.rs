@@ -153,7 +153,11 @@ fn a_sidecar_fills_the_fields() {
     assert!(h
         .query_by_label_contains("Sidecar facenet.toml: FaceNet CASIA")
         .is_some());
-    assert!(h.query_by_label_contains("from facenet.toml").is_some());
+    // Colour order, mean, std and threshold each say where they come from.
+    assert_eq!(
+        h.query_all_by_label_contains("from facenet.toml").count(),
+        4
+    );
     // Nothing typed: the draft overrides nothing, the sidecar gives the values.
     assert!(h
         .state()
