@@ -165,11 +165,24 @@ impl DetectionEngine {
             .unwrap_or_else(|| ModelSpec::Id(locator.manifest().default_detector.clone()));
         let detector_model = LoadedModel::new(locator.locate(&spec)?);
         if let Some(s) = &detector_model.sidecar {
-            if s.kind == Some(ModelKind::Recognizer) {
+            // A detector's sidecar gives only its name and licence: a recognizer's field
+            // there would be silently ignored, so it is refused.
+            let recognizer_field = [
+                ("kind", s.kind == Some(ModelKind::Recognizer)),
+                ("input_size", s.input_size.is_some()),
+                ("color_order", s.color_order.is_some()),
+                ("mean", s.mean.is_some()),
+                ("std", s.std.is_some()),
+                ("threshold", s.threshold.is_some()),
+                ("embedding_size", s.embedding_size.is_some()),
+            ]
+            .into_iter()
+            .find(|(_, given)| *given);
+            if let Some((field, _)) = recognizer_field {
                 return Err(ModelError::Sidecar {
                     path: s.path.clone(),
-                    field: Some("kind".into()),
-                    reason: "says recognizer, but the file is used as the detector".into(),
+                    field: Some(field.into()),
+                    reason: "describes a recognizer, but the file is used as the detector".into(),
                 }
                 .into());
             }

@@ -289,3 +289,34 @@ fn faces_of_a_photo_come_in_reading_order_in_detection_and_in_the_album() {
         "the album numbers faces as detection does"
     );
 }
+
+#[test]
+fn a_detector_sidecar_names_it_and_refuses_recognizer_fields() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let link = dir.path().join("det.onnx");
+    std::os::unix::fs::symlink(shared("models/face_detection_yunet_2023mar.onnx"), &link)
+        .expect("symlink");
+    let open_detector = || {
+        facesorter_core::engine::DetectionEngine::open(
+            EngineOptions {
+                detector: Some(ModelSpec::Path(link.clone())),
+                ..EngineOptions::default()
+            },
+            &locator(),
+        )
+    };
+    std::fs::write(
+        dir.path().join("det.toml"),
+        "kind = \"detector\"\nname = \"YuNet\"\nlicense = \"Apache-2.0\"\n",
+    )
+    .expect("write");
+    let engine = open_detector().expect("a detector with a sidecar");
+    assert_eq!(engine.detector_model().display_name(), "YuNet");
+
+    std::fs::write(dir.path().join("det.toml"), "name = \"YuNet\"\nmean = 0\n").expect("write");
+    let err = open_detector().expect_err("a recognizer field on the detector");
+    assert!(
+        matches!(&err, EngineError::Model(ModelError::Sidecar { field: Some(f), .. }) if f == "mean"),
+        "{err}"
+    );
+}

@@ -8,7 +8,7 @@ use anyhow::Context;
 use facesorter_core::engine::{DetectionEngine, Face, FaceEngine};
 use facesorter_core::error::chain;
 use facesorter_core::geometry::{DetectedFace, FaceBox, PixelPoint, CROP_SIZE, TEMPLATE_112};
-use facesorter_core::models::ModelLocator;
+use facesorter_core::models::{format_triplet, ModelLocator};
 
 use super::args::{CompareArgs, DetectArgs, EmbedArgs, EngineArgs};
 use super::exit_code;
@@ -27,14 +27,14 @@ pub(super) fn open_engine(args: &EngineArgs) -> anyhow::Result<FaceEngine> {
         let p = engine.recognizer_profile();
         let c = &p.convention;
         eprintln!(
-            "facesorter: {} on {}, recognizer {} ({}): {:?} mean {:?} std {:?} ({}), threshold {} ({})",
+            "facesorter: {} on {}, recognizer {} ({}): {} mean {} std {} ({}), threshold {} ({})",
             engine.detector_model().display_name(),
             engine.provider(),
             engine.recognizer_model().display_name(),
             shown_path(&engine.recognizer_model().path),
-            c.color_order,
-            c.mean,
-            c.std,
+            format!("{:?}", c.color_order).to_lowercase(),
+            format_triplet(c.mean),
+            format_triplet(c.std),
             p.sources.color_order.label(),
             p.threshold,
             p.sources.threshold.label(),
