@@ -183,3 +183,27 @@ fn a_sidecar_fills_the_fields() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn custom_model_settings_survive_a_restart() {
+    let mut s = facesorter_app::Settings::default();
+    s.engine.recognizer = Some(ModelSpec::Path(shared("models/facenet_casia_112.onnx")));
+    s.engine.recognizer_overrides = RecognizerOverrides {
+        color_order: Some(ColorOrder::Rgb),
+        mean: Some([0.0; 3]),
+        std: Some([1.0, 2.0, 3.0]),
+        threshold: Some(0.45),
+        ..RecognizerOverrides::default()
+    };
+    s.low_quality_norm = 7.5;
+    let back = facesorter_app::Settings::from_json(&s.to_json());
+    assert_eq!(
+        back.engine.recognizer_overrides,
+        s.engine.recognizer_overrides
+    );
+    assert_eq!(back, s);
+    // Nothing set stays nothing set (the sidecar keeps deciding).
+    let plain = facesorter_app::Settings::default();
+    let back = facesorter_app::Settings::from_json(&plain.to_json());
+    assert!(back.engine.recognizer_overrides.is_empty());
+}
