@@ -320,3 +320,38 @@ fn a_detector_sidecar_names_it_and_refuses_recognizer_fields() {
         "{err}"
     );
 }
+
+/// The reason for reading order: fp32 and bf16 detection give slightly different boxes
+/// and scores, yet the faces of a photo must be numbered the same.
+#[test]
+fn fp32_and_bf16_number_the_faces_of_a_photo_alike() {
+    use facesorter_core::engine::DetectionEngine;
+    use facesorter_core::runtime::ExecutionProviderKind;
+    let detect = |precision| {
+        let engine = DetectionEngine::open(
+            EngineOptions {
+                provider: ProviderRequest {
+                    ep: Some(ExecutionProviderKind::OpenVino),
+                    precision: Some(precision),
+                },
+                ..EngineOptions::default()
+            },
+            &locator(),
+        )
+        .expect("detector");
+        let photo = shared("faces/deepface/selfie-many-people.jpg");
+        let image = engine.load_photo(&photo).expect("load").image;
+        engine.detect(&image).expect("detect")
+    };
+    let a = detect(Precision::Fp32);
+    let b = detect(Precision::Bf16);
+    assert_eq!(a.len(), b.len(), "the same faces are found");
+    for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+        assert!(
+            x.face_box.iou(&y.face_box) > 0.8,
+            "face {i}: fp32 {:?} but bf16 {:?}",
+            x.face_box,
+            y.face_box
+        );
+    }
+}
