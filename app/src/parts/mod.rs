@@ -70,6 +70,8 @@ pub struct AppState {
 /// The rectangles of the last frame's layout (what tests and the panel width read).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LayoutReadout {
+    pub toolbar: Option<egui::Rect>,
+    pub status: Option<egui::Rect>,
     /// The side panel's outer rectangle, when shown.
     pub panel: Option<egui::Rect>,
     /// The central area (results, photo view, or the first steps).

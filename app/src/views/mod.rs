@@ -24,8 +24,10 @@ use crate::settings::PanelLayout;
 const SIDE_PANEL: &str = "query";
 
 pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>) {
-    egui::Panel::top("toolbar").show(ui, |ui| toolbar::draw(ui, state, commands));
-    egui::Panel::bottom("status").show(ui, |ui| status::draw(ui, state, commands));
+    let toolbar = egui::Panel::top("toolbar").show(ui, |ui| toolbar::draw(ui, state, commands));
+    state.layout.toolbar = Some(toolbar.response.rect);
+    let status = egui::Panel::bottom("status").show(ui, |ui| status::draw(ui, state, commands));
+    state.layout.status = Some(status.response.rect);
     if notices::any(state) {
         egui::Panel::top("notices").show(ui, |ui| notices::draw(ui, state, commands));
     }
@@ -47,11 +49,16 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
         } else if state.results.has_ranking() {
             results::draw(ui, state, commands);
         } else {
-            if has_gallery {
-                gallery::draw(ui, state, commands);
-                ui.separator();
-            }
-            empty::draw(ui, state, commands);
+            // Scrolls when the window is too low for the first steps.
+            egui::ScrollArea::vertical()
+                .auto_shrink([false, false])
+                .show(ui, |ui| {
+                    if has_gallery {
+                        gallery::draw(ui, state, commands);
+                        ui.separator();
+                    }
+                    empty::draw(ui, state, commands);
+                });
         }
     });
     state.layout.central = Some(central.response.rect);

@@ -79,7 +79,7 @@ pub fn draw(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
             if notice.kind == NoticeKind::EngineFlags && state.flags_engine.is_some() {
                 save_engine_button(ui, state, commands);
             }
-            if ui.small_button("✖").on_hover_text("Dismiss").clicked() {
+            if ui.small_button("×").on_hover_text("Dismiss").clicked() {
                 commands.push(Command::DismissNotice(notice.kind));
             }
         });

@@ -103,7 +103,7 @@ fn indexing_bar(
     let cancel_w = if spelled {
         cancel_full_w
     } else {
-        fit::text_width(ui, "✖", font) + button_pad
+        fit::text_width(ui, "×", font) + button_pad
     };
     let bar_w = (room - cancel_w - gap).max(40.0);
     let i = fit::first_fitting(ui, &forms, font, bar_w - 16.0);
@@ -116,7 +116,7 @@ fn indexing_bar(
     let cancel = if spelled {
         ui.button(cancel_full)
     } else {
-        let b = ui.button("✖").on_hover_text(cancel_full);
+        let b = ui.button("×").on_hover_text(cancel_full);
         b.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, cancel_full));
         b
     };

@@ -1,7 +1,7 @@
 //! The top bar: open a gallery (dialog, typed path, recent), add a probe, show or hide the
 //! side panel, theme, settings. One row at every window size: as the window narrows the
-//! title goes, then labels become icons (named for screen readers and tests as before,
-//! with the label on hover), and the path field takes the room that is left.
+//! title goes, then labels take short forms (named for screen readers and tests as
+//! before, with the whole label on hover), and the path field takes the room left.
 
 use std::path::PathBuf;
 
@@ -13,7 +13,7 @@ use crate::parts::AppState;
 /// How much of the toolbar is spelled out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Room {
-    /// Icons, short field label.
+    /// Short forms.
     Narrow,
     /// Labels, no title.
     Medium,
@@ -46,7 +46,7 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
             ui.heading("FaceSorter");
             ui.separator();
         }
-        if button(ui, room, "📂", "Open gallery…").clicked() {
+        if button(ui, room, "Gallery…", "Open gallery…").clicked() {
             commands.push(Pick::GalleryFolder.into());
         }
         let label = ui.label(if room == Room::Narrow {
@@ -82,12 +82,7 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
             }
         }
         if !state.settings.recent_galleries.is_empty() {
-            let title = if room == Room::Narrow {
-                "🕘"
-            } else {
-                "Recent"
-            };
-            let menu = ui.menu_button(title, |ui| {
+            ui.menu_button("Recent", |ui| {
                 for p in &state.settings.recent_galleries {
                     let text = p.display().to_string();
                     let shown = super::fit::elide_middle(&text, 70);
@@ -102,21 +97,20 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
                     }
                 }
             });
-            name(&menu.response, "Recent galleries");
         }
         ui.separator();
-        if button(ui, room, "➕", "Add probe photo…").clicked() {
+        if button(ui, room, "Probe…", "Add probe photo…").clicked() {
             commands.push(Pick::ProbeFiles.into());
         }
         ui.separator();
         if super::side_panel_available(state) && state.dialogs.screen == Screen::Main {
             let open = state.settings.panel.open;
-            let (icon, label) = if open {
-                ("◀", "Hide panel")
+            let (short, label) = if open {
+                ("«", "Hide panel")
             } else {
-                ("▶", "Show panel")
+                ("»", "Show panel")
             };
-            if button(ui, room.min(Room::Medium), icon, label)
+            if button(ui, room, short, label)
                 .on_hover_text("Show or hide the side panel (Ctrl+B or F9)")
                 .clicked()
             {
@@ -124,25 +118,21 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
             }
         }
         let dark = state.settings.dark_mode;
-        let (icon, label) = if dark {
-            ("☀", "Light theme")
+        let (short, label) = if dark {
+            ("Light", "Light theme")
         } else {
-            ("🌙", "Dark theme")
+            ("Dark", "Dark theme")
         };
-        if button(ui, room.min(Room::Medium), icon, label)
+        if button(ui, room, short, label)
             .on_hover_text("Switch between the light and dark theme")
             .clicked()
         {
             commands.push(Command::SetDarkMode(!dark));
         }
         let in_settings = state.dialogs.screen == Screen::Settings;
-        let settings = if room == Room::Narrow {
-            ui.selectable_label(in_settings, "⚙")
-                .on_hover_text("Settings (Ctrl+,)")
-        } else {
-            ui.selectable_label(in_settings, "Settings")
-        };
-        name(&settings, "Settings");
+        let settings = ui
+            .selectable_label(in_settings, "Settings")
+            .on_hover_text("Settings (Ctrl+,)");
         if settings.clicked() {
             commands.push(DialogCommand::ShowSettings(!in_settings).into());
         }
@@ -155,10 +145,10 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
     });
 }
 
-/// A button spelled out when there is room, an icon (named `label`) when not.
-fn button(ui: &mut egui::Ui, room: Room, icon: &str, label: &str) -> egui::Response {
+/// A button spelled out when there is room, its short form (named `label`) when not.
+fn button(ui: &mut egui::Ui, room: Room, short: &str, label: &str) -> egui::Response {
     if room == Room::Narrow {
-        let response = ui.button(icon).on_hover_text(label);
+        let response = ui.button(short).on_hover_text(label);
         name(&response, label);
         response
     } else {
@@ -166,7 +156,7 @@ fn button(ui: &mut egui::Ui, room: Room, icon: &str, label: &str) -> egui::Respo
     }
 }
 
-/// Gives a widget its accessible name (an icon says nothing to a screen reader).
+/// Gives a button its accessible name: the whole label, whatever form it shows.
 fn name(response: &egui::Response, label: &str) {
     response
         .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, response.enabled(), label));
