@@ -98,9 +98,14 @@ fn side_panel(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Comman
     };
     let rect = shown.response.rect;
     state.layout.panel = Some(rect);
-    // Only the user's drag sets the width (a narrow window squeezes it for a while).
-    let dragging = ui.input(|i| i.pointer.any_down() || i.pointer.any_released());
-    if open && dragging && (rect.width() - saved.width).abs() > 0.5 {
+    // Only the user's drag of the edge sets the width (a narrow window squeezes the panel
+    // for a while, which is not the user's choice). egui names the edge after the panel.
+    let edge = ui.scope_id().with(SIDE_PANEL).with("__resize");
+    let dragged = ui
+        .ctx()
+        .read_response(edge)
+        .is_some_and(|r| r.dragged() || r.drag_stopped());
+    if open && dragged && (rect.width() - saved.width).abs() > 0.5 {
         commands.push(LayoutCommand::SetPanelWidth(rect.width()).into());
     }
     resize_grip(ui, rect);
