@@ -193,11 +193,43 @@ fn the_side_panel_keeps_its_width_after_an_export_with_long_paths() {
         central.width() >= 2.0 * CELL_W,
         "room for two result columns: {central:?} beside a panel of {after}"
     );
-    // Nothing in the panel reaches past it.
+    // Nothing in the panel reaches past it (cut off at its edge).
     let panel = h.state().state.layout.panel.expect("panel");
     assert!(
         panel.right() <= central.left() + 1.0,
         "{panel:?} / {central:?}"
+    );
+    let root = h.root();
+    let pane = root
+        .children_recursive()
+        .filter(|n| n.accesskit_node().role() == Role::Pane)
+        .find(|p| {
+            p.children_recursive().any(|n| {
+                n.accesskit_node().role() == Role::Slider
+                    && n.accesskit_node().label().as_deref() == Some("Threshold")
+            })
+        })
+        .expect("the side panel's pane");
+    let too_wide: Vec<_> = pane
+        .children_recursive()
+        .filter(|n| n.accesskit_node().bounding_box().is_some())
+        // A text field's text runs on inside the field, which clips it.
+        .filter(|n| n.accesskit_node().role() != Role::TextRun)
+        .filter(|n| n.rect().right() > panel.right() + 0.5)
+        .map(|n| {
+            let a = n.accesskit_node();
+            format!(
+                "{:?} {:?} {:?} {:?}",
+                a.role(),
+                a.label(),
+                a.value(),
+                n.rect()
+            )
+        })
+        .collect();
+    assert!(
+        too_wide.is_empty(),
+        "past the panel {panel:?}: {too_wide:#?}"
     );
 }
 

@@ -86,7 +86,11 @@ impl AppState {
         // change only through the Settings screen.
         // They can be saved as the default with a button (see `flags_engine`).
         let plan = session::plan(&settings, &launch);
-        let flags_engine = launch.engine.clone().filter(|o| *o != settings.engine);
+        // (Not for an ephemeral run, which has no settings file to save them in.)
+        let flags_engine = launch
+            .engine
+            .clone()
+            .filter(|o| !launch.ephemeral && *o != settings.engine);
         let options = launch.engine.unwrap_or_else(|| settings.engine.clone());
         let mut results = Results::new(FALLBACK_THRESHOLD);
         results.set_min_quality(settings.min_quality());

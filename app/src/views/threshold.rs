@@ -20,9 +20,11 @@ pub fn draw(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
     let results = &state.results;
     let current = results.threshold();
     let mut t = current;
+    let mut rail_width = 0.0;
     let slider = ui
         .scope(|ui| {
-            ui.spacing_mut().slider_width = (ui.available_width() - NUMBER_FIELD).max(60.0);
+            rail_width = (ui.available_width() - NUMBER_FIELD).max(60.0);
+            ui.spacing_mut().slider_width = rail_width;
             ui.add(
                 egui::Slider::new(&mut t, RANGE)
                     .step_by(f64::from(STEP))
@@ -31,8 +33,16 @@ pub fn draw(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
         })
         .inner
         .labelled_by(heading.id);
-    // A click (or the start of a drag) gives the slider the keyboard.
-    if slider.drag_started() || slider.clicked() || slider.is_pointer_button_down_on() {
+    // A press on the rail gives the slider the keyboard — also when press and release
+    // arrive in one frame, which makes no drag (the number field takes focus itself).
+    let rail = egui::Rect::from_min_size(
+        slider.rect.min,
+        egui::vec2(rail_width, slider.rect.height()),
+    );
+    let pressed_on_rail = ui.input(|i| {
+        i.pointer.any_pressed() && i.pointer.press_origin().is_some_and(|p| rail.contains(p))
+    });
+    if pressed_on_rail || slider.drag_started() {
         slider.request_focus();
     }
     if slider.has_focus() {
