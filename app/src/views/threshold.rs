@@ -40,7 +40,7 @@ pub fn draw(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
         egui::vec2(rail_width, slider.rect.height()),
     );
     let pressed_on_rail = ui.input(|i| {
-        i.pointer.any_pressed() && i.pointer.press_origin().is_some_and(|p| rail.contains(p))
+        i.pointer.any_pressed() && i.pointer.interact_pos().is_some_and(|p| rail.contains(p))
     });
     if pressed_on_rail || slider.drag_started() {
         slider.request_focus();
