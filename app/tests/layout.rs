@@ -510,7 +510,7 @@ fn the_session_and_the_engine_flags_survive_a_restart() {
     wait_for(&mut h, "the rest of the session", TIMEOUT, |app| {
         ranked(app) && app.state.probes.list.len() == 1
     });
-    assert_eq!(h.state().state.probes.files(), [probe.clone()]);
+    assert_eq!(h.state().state.probes.files(), std::slice::from_ref(&probe));
     assert_eq!(h.state().state.results.threshold(), threshold);
     drop(h);
 
