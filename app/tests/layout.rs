@@ -591,3 +591,59 @@ fn a_gallery_or_probe_opened_without_a_model_says_it_waits() {
         facesorter_app::Screen::Settings
     );
 }
+
+#[test]
+fn the_status_bar_and_the_gallery_view_count_alike_while_indexing() {
+    // Its own folder (links), so no cache of another test makes indexing instant.
+    let dir = tempfile::tempdir().expect("tempdir");
+    for entry in std::fs::read_dir(shared("faces/deepface")).expect("deepface") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|x| x == "jpg" || x == "png") {
+            let name = path.file_name().expect("name");
+            std::os::unix::fs::symlink(&path, dir.path().join(name)).expect("symlink");
+        }
+    }
+    let mut h = harness_at([1280.0, 800.0], launch(Some(dir.path()), &[]), None);
+    wait_for(&mut h, "a few photos indexed", TIMEOUT, |app| {
+        app.state
+            .gallery
+            .gallery
+            .as_ref()
+            .is_some_and(|g| g.indexing() && g.progress.photos_done >= 2)
+    });
+    // The frame just drawn shows these figures.
+    let p = h
+        .state()
+        .state
+        .gallery
+        .gallery
+        .as_ref()
+        .expect("gallery")
+        .progress
+        .clone();
+    let figures = format!(
+        "{} of {} photos read, {} faces",
+        p.photos_done, p.photos_total, p.faces_found
+    );
+    let showing: Vec<_> = h
+        .query_all_by_label_contains(&figures)
+        .map(|n| format!("{:?}", n.accesskit_node().role()))
+        .collect();
+    assert_eq!(
+        showing.len(),
+        2,
+        "the status bar and the gallery view both say {figures:?}: {showing:?}"
+    );
+    assert!(
+        showing.contains(&"ProgressIndicator".to_string()),
+        "{showing:?}"
+    );
+    assert!(
+        h.query_by_label_contains("could not be read").is_none(),
+        "no second, lagging count while indexing"
+    );
+    h.get_by_label("Cancel indexing").click();
+    wait_for(&mut h, "the cancelled run", TIMEOUT, |app| {
+        !app.state.indexing()
+    });
+}
