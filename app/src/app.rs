@@ -155,8 +155,21 @@ impl eframe::App for FaceSorterApp {
         let mut commands = Vec::new();
         views::draw(ui, &mut self.state, &mut commands);
         let ctx = ui.ctx().clone();
+        // What the user asked to keep is written at once, not at the next autosave (which
+        // waits for a frame) or the window's close (which a crash skips).
+        let save_now = commands.iter().any(|c| {
+            matches!(
+                c,
+                Command::SaveEngineAsDefault
+                    | Command::SetRestoreSession(_)
+                    | Command::Dialog(crate::parts::dialogs::DialogCommand::ApplySettings(_))
+            )
+        });
         for c in commands {
             self.state.apply(&ctx, c);
+        }
+        if save_now {
+            self.save_settings();
         }
         self.state.record_frame(started.elapsed());
     }

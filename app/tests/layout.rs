@@ -459,6 +459,12 @@ fn the_session_and_the_engine_flags_survive_a_restart() {
         .click();
     h.run_steps(2);
     h.get_by_label_contains("Saved: the next start without engine flags");
+    // Written at once, not only when the window closes.
+    let written = std::fs::read_to_string(&settings).expect("the settings file");
+    assert!(
+        written.contains("adaface_ir18_synthetic.onnx"),
+        "the engine options are in the file: {written}"
+    );
     // A threshold of the user's own.
     h.get_by_role_and_label(Role::Slider, "Threshold").focus();
     h.run_steps(1);
@@ -521,7 +527,7 @@ fn the_session_and_the_engine_flags_survive_a_restart() {
         probes: vec![shared("faces/deepface/img5.jpg")],
         ephemeral: false,
     };
-    let h = harness_at([1280.0, 800.0], given, Some(settings));
+    let mut h = harness_at([1280.0, 800.0], given, Some(settings));
     assert_eq!(
         h.state().state.gallery.pending(),
         None,
@@ -531,6 +537,12 @@ fn the_session_and_the_engine_flags_survive_a_restart() {
         h.state().state.probes.files(),
         [shared("faces/deepface/img5.jpg")]
     );
+    // Let the engine and the probe finish: a process ending while ONNX Runtime still
+    // loads a model on another thread can crash on its way out.
+    wait_for(&mut h, "the given probe", TIMEOUT, |app| {
+        app.state.engine.ready().is_some() && app.state.probes.loading() == 0
+    });
+    assert_eq!(h.state().state.gallery.root(), None);
 }
 
 #[test]
