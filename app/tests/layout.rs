@@ -261,6 +261,16 @@ fn toolbar_and_status_bar_fit_down_to_the_minimum_size() {
         wait_for(&mut h, "indexing and the probe", TIMEOUT, ranked);
         h.run_steps(3);
         assert_bars_fit(&h, size, "with a long gallery path and results");
+        let panel = panel_width(&h).expect("the side panel");
+        assert!(panel >= PANEL_MIN - 0.5, "{panel} at {size:?}");
+        if size[0] >= 720.0 {
+            // The panel gives way so the results keep two columns.
+            let central = h.state().state.layout.central.expect("central");
+            assert!(
+                central.width() >= 2.0 * CELL_W,
+                "two result columns at {size:?}: {central:?} beside a panel of {panel}"
+            );
+        }
         eprintln!("{size:?}: checked while indexing: {seen_indexing}");
         // The path field still holds the whole path (shown elided, whole on hover).
         assert_eq!(
@@ -399,6 +409,19 @@ fn the_panel_collapses_and_keeps_its_width_across_a_restart() {
     h.run_steps(3);
     let kept = panel_width(&h).expect("panel");
     assert!((kept - 400.0).abs() < 3.0, "{kept}");
+    // A narrow window squeezes the panel; widened again, the chosen width comes back.
+    h.set_size(egui::vec2(720.0, 480.0));
+    h.run_steps(3);
+    let squeezed = panel_width(&h).expect("panel");
+    assert!(
+        squeezed < kept - 50.0 && squeezed >= PANEL_MIN - 0.5,
+        "{squeezed}"
+    );
+    h.set_size(egui::vec2(1280.0, 800.0));
+    h.run_steps(3);
+    let back = panel_width(&h).expect("panel");
+    assert!((back - kept).abs() < 1.0, "{kept} → {squeezed} → {back}");
+    assert!((h.state().state.settings.panel.width - kept).abs() < 1.0);
 
     // Ctrl+B hides it, the toolbar button shows it again at the same width.
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::B);

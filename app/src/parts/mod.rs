@@ -76,8 +76,6 @@ pub struct LayoutReadout {
     pub panel: Option<egui::Rect>,
     /// The central area (results, photo view, or the first steps).
     pub central: Option<egui::Rect>,
-    /// The saved width was given to egui (done on the first frame the panel shows).
-    pub panel_width_applied: bool,
 }
 
 impl AppState {

@@ -22,6 +22,8 @@ use crate::settings::PanelLayout;
 
 /// The side panel's id salt (its width is kept by egui under it, and by the settings).
 const SIDE_PANEL: &str = "query";
+/// Room the results keep beside the panel: two cells of the default size and a scroll bar.
+const RESULTS_MIN_WIDTH: f32 = 460.0;
 
 pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>) {
     let toolbar = egui::Panel::top("toolbar").show(ui, |ui| toolbar::draw(ui, state, commands));
@@ -73,21 +75,33 @@ pub fn side_panel_available(state: &AppState) -> bool {
 /// (remembered) or hides (Ctrl+B, F9, the toolbar, or a drag past its minimum).
 fn side_panel(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>) {
     let saved = state.settings.panel;
-    let width = saved.clamped_width();
-    if !state.layout.panel_width_applied {
-        // The settings file holds the width; egui's own memory (restored by eframe from
-        // its window file) may hold another one, from an older version.
-        let id = ui.scope_id().with(SIDE_PANEL);
+    // In a narrow window the panel gives way (down to its minimum) so the results keep
+    // two columns; the width the user chose comes back when the window widens.
+    let (min, max) = (
+        *PanelLayout::WIDTH_RANGE.start(),
+        *PanelLayout::WIDTH_RANGE.end(),
+    );
+    let max = (ui.available_width() - RESULTS_MIN_WIDTH).clamp(min, max);
+    let width = saved.clamped_width().min(max);
+    // The settings hold the width, egui's memory the one it lays out (restored by eframe
+    // from its own file, or squeezed by a narrow window): the settings win, except while
+    // the user drags the edge. egui names the edge after the panel.
+    let id = ui.scope_id().with(SIDE_PANEL);
+    let edge = id.with("__resize");
+    let dragged = ui
+        .ctx()
+        .read_response(edge)
+        .is_some_and(|r| r.dragged() || r.drag_stopped());
+    if !dragged {
         let outer_rect = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(width, 1.0));
         ui.ctx().data_mut(|d| {
             d.insert_persisted(id, egui::containers::panel::PanelState { outer_rect });
         });
-        state.layout.panel_width_applied = true;
     }
     let mut open = saved.open;
     let shown = egui::Panel::left(SIDE_PANEL)
         .resizable(true)
-        .size_range(PanelLayout::WIDTH_RANGE)
+        .size_range(min..=max)
         .default_size(width)
         .show_collapsible(ui, &mut open, |ui| panel_contents(ui, state, commands));
     if open != saved.open {
@@ -98,13 +112,7 @@ fn side_panel(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Comman
     };
     let rect = shown.response.rect;
     state.layout.panel = Some(rect);
-    // Only the user's drag of the edge sets the width (a narrow window squeezes the panel
-    // for a while, which is not the user's choice). egui names the edge after the panel.
-    let edge = ui.scope_id().with(SIDE_PANEL).with("__resize");
-    let dragged = ui
-        .ctx()
-        .read_response(edge)
-        .is_some_and(|r| r.dragged() || r.drag_stopped());
+    // Only the user's drag of the edge sets the width.
     if open && dragged && (rect.width() - saved.width).abs() > 0.5 {
         commands.push(LayoutCommand::SetPanelWidth(rect.width()).into());
     }
