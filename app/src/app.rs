@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 
-use crate::command::Command;
+use crate::command::{Command, LayoutCommand};
 use crate::jobs::probe::ProbeSource;
 use crate::launch::Launch;
 use crate::parts::gallery::GalleryCommand;
@@ -28,11 +28,21 @@ pub struct FaceSorterApp {
 
 impl FaceSorterApp {
     pub fn new(cc: &eframe::CreationContext<'_>, launch: Launch) -> Self {
-        egui_extras::install_image_loaders(&cc.egui_ctx);
         let settings_file = (!launch.ephemeral)
             .then(settings::config_dir)
             .flatten()
             .map(|dir| dir.join(settings::SETTINGS_FILE));
+        Self::with_settings_file(cc, launch, settings_file)
+    }
+
+    /// The window reading and writing its settings at `settings_file` (`None`: the
+    /// defaults, nothing written). Tests use it to restart on a settings file of their own.
+    pub fn with_settings_file(
+        cc: &eframe::CreationContext<'_>,
+        launch: Launch,
+        settings_file: Option<PathBuf>,
+    ) -> Self {
+        egui_extras::install_image_loaders(&cc.egui_ctx);
         let loaded = settings_file
             .as_deref()
             .map_or_else(Settings::default, Settings::load);
@@ -46,10 +56,11 @@ impl FaceSorterApp {
     }
 
     /// Writes the settings file if the settings changed since it was last written.
-    fn save_settings(&mut self) {
+    pub fn save_settings(&mut self) {
         let Some(path) = &self.settings_file else {
             return;
         };
+        self.state.remember_session();
         let json = self.state.settings.to_json();
         if self.saved_json.as_ref() == Some(&json) {
             return;
@@ -91,6 +102,14 @@ impl FaceSorterApp {
         // Ctrl+, opens the settings, as in most desktop apps.
         if ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::Comma)) {
             commands.push(crate::parts::dialogs::DialogCommand::ShowSettings(true).into());
+        }
+        // Ctrl+B (as in file managers and editors) or F9 shows or hides the side panel.
+        let toggle_panel = ctx.input_mut(|i| {
+            i.consume_key(egui::Modifiers::COMMAND, egui::Key::B)
+                | i.consume_key(egui::Modifiers::NONE, egui::Key::F9)
+        });
+        if toggle_panel {
+            commands.push(LayoutCommand::SetPanelOpen(!self.state.settings.panel.open).into());
         }
         let paths = dropped.iter().map(|f| f.path().to_path_buf()).chain(
             pasted
@@ -136,8 +155,21 @@ impl eframe::App for FaceSorterApp {
         let mut commands = Vec::new();
         views::draw(ui, &mut self.state, &mut commands);
         let ctx = ui.ctx().clone();
+        // What the user asked to keep is written at once, not at the next autosave (which
+        // waits for a frame) or the window's close (which a crash skips).
+        let save_now = commands.iter().any(|c| {
+            matches!(
+                c,
+                Command::SaveEngineAsDefault
+                    | Command::SetRestoreSession(_)
+                    | Command::Dialog(crate::parts::dialogs::DialogCommand::ApplySettings(_))
+            )
+        });
         for c in commands {
             self.state.apply(&ctx, c);
+        }
+        if save_now {
+            self.save_settings();
         }
         self.state.record_frame(started.elapsed());
     }

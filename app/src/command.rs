@@ -9,6 +9,7 @@ use crate::parts::download::DownloadCommand;
 use crate::parts::engine::EngineCommand;
 use crate::parts::export::ExportCommand;
 use crate::parts::gallery::GalleryCommand;
+use crate::parts::notices::NoticeKind;
 use crate::parts::probes::ProbeCommand;
 use crate::parts::results::ResultsCommand;
 
@@ -28,6 +29,21 @@ pub enum Command {
     SetHideLowQuality(bool),
     SetDarkMode(bool),
     OpenFolder(PathBuf),
+    Layout(LayoutCommand),
+    DismissNotice(NoticeKind),
+    /// The engine options given on the command line become the saved ones.
+    SaveEngineAsDefault,
+    /// Saved in the settings: reopen the last session at start.
+    SetRestoreSession(bool),
+}
+
+/// The window's layout, remembered in the settings.
+#[must_use]
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum LayoutCommand {
+    /// The side panel's outer width, as the user dragged it.
+    SetPanelWidth(f32),
+    SetPanelOpen(bool),
 }
 
 macro_rules! from_part {
@@ -48,6 +64,7 @@ from_part!(
     DownloadCommand => Download,
     DialogCommand => Dialog,
     EngineCommand => Engine,
+    LayoutCommand => Layout,
 );
 
 impl From<Pick> for Command {

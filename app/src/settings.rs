@@ -38,6 +38,61 @@ pub struct Settings {
     pub low_quality_norm: f32,
     pub export_dir: String,
     pub copy_originals: bool,
+    /// The side panel: its width (points) and whether it is shown.
+    pub panel: PanelLayout,
+    /// Reopen the last gallery, probe photos and threshold at start.
+    pub restore_session: bool,
+    /// What was open when the window last closed (kept only while `restore_session`).
+    pub last_session: LastSession,
+}
+
+/// The side panel's remembered width and whether it is open.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PanelLayout {
+    pub width: f32,
+    pub open: bool,
+}
+
+impl PanelLayout {
+    /// The side panel never gets narrower or wider than this (points, outer width).
+    pub const WIDTH_RANGE: std::ops::RangeInclusive<f32> = 240.0..=480.0;
+
+    /// `width` within [`Self::WIDTH_RANGE`] (a hand-edited or old file may hold anything).
+    pub fn clamped_width(&self) -> f32 {
+        let (lo, hi) = (*Self::WIDTH_RANGE.start(), *Self::WIDTH_RANGE.end());
+        if self.width.is_finite() {
+            self.width.clamp(lo, hi)
+        } else {
+            Self::default().width
+        }
+    }
+}
+
+impl Default for PanelLayout {
+    fn default() -> Self {
+        Self {
+            width: 320.0,
+            open: true,
+        }
+    }
+}
+
+/// The gallery, probe photos and threshold open when the window closed.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LastSession {
+    pub gallery: Option<PathBuf>,
+    pub probes: Vec<PathBuf>,
+    pub threshold: Option<f32>,
+    /// The recognizer the threshold was set for: a threshold means nothing for another model.
+    pub threshold_model: Option<String>,
+}
+
+impl LastSession {
+    pub fn is_empty(&self) -> bool {
+        self.gallery.is_none() && self.probes.is_empty() && self.threshold.is_none()
+    }
 }
 
 impl Default for Settings {
@@ -235,6 +290,9 @@ struct SettingsFile {
     export_dir: String,
     copy_originals: bool,
     engine: EngineFile,
+    panel: PanelLayout,
+    restore_session: bool,
+    last_session: LastSession,
 }
 
 impl Default for SettingsFile {
@@ -248,6 +306,9 @@ impl Default for SettingsFile {
             low_quality_norm: 15.0,
             export_dir: String::new(),
             copy_originals: false,
+            panel: PanelLayout::default(),
+            restore_session: true,
+            last_session: LastSession::default(),
         }
     }
 }
@@ -396,6 +457,12 @@ impl SettingsFile {
             low_quality_norm: self.low_quality_norm,
             export_dir: self.export_dir,
             copy_originals: self.copy_originals,
+            panel: PanelLayout {
+                width: self.panel.clamped_width(),
+                ..self.panel
+            },
+            restore_session: self.restore_session,
+            last_session: self.last_session,
         }
     }
 
@@ -408,6 +475,9 @@ impl SettingsFile {
             low_quality_norm: s.low_quality_norm,
             export_dir: s.export_dir.clone(),
             copy_originals: s.copy_originals,
+            panel: s.panel,
+            restore_session: s.restore_session,
+            last_session: s.last_session.clone(),
         }
     }
 }
@@ -519,6 +589,50 @@ mod tests {
         );
         assert_eq!(s.engine.provider.ep, None, "an unknown provider: automatic");
         assert_eq!(s.engine.batch, None);
+    }
+
+    #[test]
+    fn a_file_from_before_the_session_fields_restores_by_default() {
+        // What versions before the panel and session fields wrote.
+        let s = Settings::from_json(
+            r#"{"recent_galleries": ["/photos/a"], "dark_mode": false, "engine": {"ep": "cpu"}}"#,
+        );
+        assert!(s.restore_session, "restoring is on by default");
+        assert_eq!(s.last_session, LastSession::default());
+        assert_eq!(s.panel, PanelLayout::default());
+        assert!(!s.dark_mode, "the old fields are kept");
+        assert_eq!(s.recent_galleries, [PathBuf::from("/photos/a")]);
+    }
+
+    #[test]
+    fn the_session_and_panel_round_trip_and_a_wild_width_is_clamped() {
+        let mut s = custom();
+        s.restore_session = false;
+        s.panel = PanelLayout {
+            width: 400.0,
+            open: false,
+        };
+        s.last_session = LastSession {
+            gallery: Some(PathBuf::from("/photos/2024")),
+            probes: vec![PathBuf::from("/p/a.jpg"), PathBuf::from("/p/b.png")],
+            threshold: Some(0.42),
+            threshold_model: Some("facenet".into()),
+        };
+        assert_eq!(Settings::from_json(&s.to_json()), s);
+
+        let wide = Settings::from_json(r#"{"panel": {"width": 840.0}}"#);
+        assert_eq!(wide.panel.width, *PanelLayout::WIDTH_RANGE.end());
+        assert!(wide.panel.open);
+        let narrow = Settings::from_json(r#"{"panel": {"width": 3.0, "open": false}}"#);
+        assert_eq!(narrow.panel.width, *PanelLayout::WIDTH_RANGE.start());
+        assert!(!narrow.panel.open);
+        // A wrong type in the session drops that field alone.
+        let odd = Settings::from_json(
+            r#"{"last_session": {"gallery": "/g", "probes": "not a list", "threshold": 0.3}}"#,
+        );
+        assert_eq!(odd.last_session.gallery, Some(PathBuf::from("/g")));
+        assert!(odd.last_session.probes.is_empty());
+        assert_eq!(odd.last_session.threshold, Some(0.3));
     }
 
     #[test]

@@ -66,15 +66,16 @@ impl Dialogs {
         self.screen = if show { Screen::Settings } else { Screen::Main };
     }
 
-    /// Opens a native dialog (one at a time).
-    pub fn pick(&mut self, ctx: &egui::Context, what: Pick) {
+    /// Opens a native dialog (one at a time); `false` when one is open already.
+    pub fn pick(&mut self, ctx: &egui::Context, what: Pick) -> bool {
         if self.job.is_some() {
-            return;
+            return false;
         }
         self.message = None;
         self.job = Some(Job::spawn(ctx, "dialog", move |out, _| {
             out.send(show(rfd::FileDialog::new(), what));
         }));
+        true
     }
 
     /// What was picked since the last frame. A picked custom model goes into the draft.

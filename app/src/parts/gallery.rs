@@ -73,6 +73,11 @@ impl GalleryPart {
         self.gallery.as_ref().map(|g| g.root.as_path())
     }
 
+    /// The folder waiting for the engine.
+    pub fn pending(&self) -> Option<&Path> {
+        self.pending.as_deref()
+    }
+
     /// The folder waiting for the engine, taken.
     pub fn take_pending(&mut self) -> Option<PathBuf> {
         self.pending.take()

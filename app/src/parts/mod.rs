@@ -8,15 +8,17 @@ pub mod download;
 pub mod engine;
 pub mod export;
 pub mod gallery;
+pub mod notices;
 pub mod probes;
 pub mod results;
+pub mod session;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use facesorter_core::engine::{EngineOptions, FALLBACK_THRESHOLD};
 
-use crate::command::Command;
+use crate::command::{Command, LayoutCommand};
 use crate::jobs::probe::ProbeSource;
 use crate::launch::Launch;
 use crate::settings::Settings;
@@ -26,6 +28,7 @@ use download::DownloadPart;
 use engine::EnginePart;
 use export::{ExportCommand, ExportPart};
 use gallery::{GalleryCommand, GalleryPart};
+use notices::{NoticeKind, Notices};
 use probes::{ProbeCommand, Probes};
 use results::{Results, ResultsCommand};
 
@@ -53,27 +56,94 @@ pub struct AppState {
     pub dialogs: Dialogs,
     pub thumbs: Thumbnails,
     pub frames: FrameStats,
+    pub notices: Notices,
+    /// Where the last frame put the side panel and the central area.
+    pub layout: LayoutReadout,
+    /// Engine options from command-line flags that differ from the saved ones: offered
+    /// as the default until saved.
+    pub flags_engine: Option<EngineOptions>,
+    /// The remembered threshold and its recognizer, used once the engine is ready if it
+    /// runs that recognizer.
+    restore_threshold: Option<(f32, String)>,
+}
+
+/// The rectangles of the last frame's layout (what tests and the panel width read).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LayoutReadout {
+    pub toolbar: Option<egui::Rect>,
+    pub status: Option<egui::Rect>,
+    /// The side panel's outer rectangle, when shown.
+    pub panel: Option<egui::Rect>,
+    /// The central area (results, photo view, or the first steps).
+    pub central: Option<egui::Rect>,
 }
 
 impl AppState {
     pub fn new(ctx: &egui::Context, settings: Settings, launch: Launch) -> Self {
         // Engine flags on the command line are for this run only: the saved settings
         // change only through the Settings screen.
+        // They can be saved as the default with a button (see `flags_engine`).
+        let plan = session::plan(&settings, &launch);
+        // (Not for an ephemeral run, which has no settings file to save them in.)
+        let flags_engine = launch
+            .engine
+            .clone()
+            .filter(|o| !launch.ephemeral && *o != settings.engine);
         let options = launch.engine.unwrap_or_else(|| settings.engine.clone());
         let mut results = Results::new(FALLBACK_THRESHOLD);
         results.set_min_quality(settings.min_quality());
+        let mut notices = Notices::default();
+        if let Some(text) = session::missing_notice(&plan.missing) {
+            notices.set(NoticeKind::SessionSkipped, text);
+        }
+        if flags_engine.is_some() {
+            notices.set(
+                NoticeKind::EngineFlags,
+                "This window runs with engine options from the command line; \
+                 the next start without flags uses the saved ones.",
+            );
+        }
         Self {
             engine: EnginePart::start(ctx, options.clone()),
             dialogs: Dialogs::new(options),
-            gallery: GalleryPart::new(launch.gallery),
-            probes: Probes::new(launch.probes.into_iter().map(ProbeSource::File).collect()),
+            gallery: GalleryPart::new(plan.gallery),
+            probes: Probes::new(plan.probes.into_iter().map(ProbeSource::File).collect()),
             results,
             export: ExportPart::default(),
             download: DownloadPart::default(),
             thumbs: Thumbnails::new(ctx, 2, THUMBNAIL_BUDGET_BYTES),
             frames: FrameStats::default(),
+            notices,
+            layout: LayoutReadout::default(),
+            flags_engine,
+            restore_threshold: plan.threshold,
             settings,
         }
+    }
+
+    /// The recognizer's identity for a remembered threshold: its file.
+    fn model_key(engine: &facesorter_core::engine::FaceEngine) -> String {
+        engine.recognizer_model().path.display().to_string()
+    }
+
+    /// Writes what is open into the settings, to reopen at the next start (or forgets
+    /// it, when the setting is off).
+    pub fn remember_session(&mut self) {
+        if !self.settings.restore_session {
+            self.settings.last_session = Default::default();
+            return;
+        }
+        let gallery = self.gallery.root().or(self.gallery.pending());
+        let threshold = self
+            .engine
+            .ready()
+            .map(|e| (self.results.threshold(), Self::model_key(e)));
+        self.settings.last_session = session::remember(
+            &self.settings.last_session,
+            gallery,
+            self.probes.files(),
+            threshold,
+        );
     }
 
     pub fn indexing(&self) -> bool {
@@ -94,8 +164,14 @@ impl AppState {
     /// Drains every part's workers; called before drawing.
     pub fn poll(&mut self, ctx: &egui::Context) {
         if let Some(engine) = self.engine.poll() {
-            self.results
-                .apply(ResultsCommand::SetThreshold(engine.default_threshold()));
+            // The remembered threshold, once, if it was set for this recognizer.
+            let key = Self::model_key(&engine);
+            let threshold = self
+                .restore_threshold
+                .take()
+                .filter(|(_, model)| *model == key)
+                .map_or_else(|| engine.default_threshold(), |(t, _)| t);
+            self.results.apply(ResultsCommand::SetThreshold(threshold));
             if let Some(root) = self.gallery.take_pending() {
                 self.open_gallery(ctx, root);
             }
@@ -160,12 +236,25 @@ impl AppState {
             Command::Results(c) => self.results.apply(c),
             Command::Export(c) => self.apply_export(ctx, c),
             Command::Download(c) => self.download.apply(ctx, c),
-            Command::Dialog(DialogCommand::Pick(what)) => self.dialogs.pick(ctx, what),
+            Command::Dialog(DialogCommand::Pick(what)) => {
+                if self.dialogs.pick(ctx, what) {
+                    self.notices.dismiss(NoticeKind::DialogBusy);
+                } else {
+                    self.notices.set(
+                        NoticeKind::DialogBusy,
+                        "A file dialog is already open (it may be behind this window): \
+                         answer or close it first.",
+                    );
+                }
+            }
             Command::Dialog(DialogCommand::ShowSettings(show)) => {
                 self.dialogs.show_settings(show, &self.engine.options);
             }
             Command::Dialog(DialogCommand::ApplySettings(options)) => {
                 self.settings.engine = options.clone();
+                // Saved now: the command line's options are no longer the question.
+                self.flags_engine = None;
+                self.notices.dismiss(NoticeKind::EngineFlags);
                 self.dialogs.show_settings(false, &options);
                 self.restart_engine(ctx, options);
             }
@@ -180,6 +269,23 @@ impl AppState {
             }
             Command::SetDarkMode(dark) => self.settings.dark_mode = dark,
             Command::OpenFolder(dir) => open_folder(&dir),
+            Command::Layout(LayoutCommand::SetPanelWidth(w)) => self.settings.panel.width = w,
+            Command::Layout(LayoutCommand::SetPanelOpen(open)) => self.settings.panel.open = open,
+            Command::DismissNotice(kind) => self.notices.dismiss(kind),
+            Command::SaveEngineAsDefault => {
+                if let Some(options) = self.flags_engine.take() {
+                    self.settings.engine = options;
+                    self.notices.dismiss(NoticeKind::EngineFlags);
+                    self.notices.set(
+                        NoticeKind::EngineSaved,
+                        "Saved: the next start without engine flags uses these engine options.",
+                    );
+                }
+            }
+            Command::SetRestoreSession(on) => {
+                self.settings.restore_session = on;
+                self.remember_session();
+            }
         }
     }
 

@@ -50,7 +50,8 @@ impl Probe {
 #[derive(Default)]
 pub struct Probes {
     pub list: Vec<Probe>,
-    jobs: Vec<Job<ProbeResult>>,
+    /// Photos being analysed, each with where it comes from.
+    jobs: Vec<(ProbeSource, Job<ProbeResult>)>,
     /// Analysed as soon as the engine is ready.
     pending: Vec<ProbeSource>,
     /// Why the last probe photo gave no face (or failed).
@@ -68,6 +69,26 @@ impl Probes {
     /// Photos being analysed or waiting for the engine.
     pub fn loading(&self) -> usize {
         self.jobs.len() + self.pending.len()
+    }
+
+    /// Photos waiting for a model to be loaded.
+    pub fn waiting(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// The files of every probe photo — shown, being analysed or waiting — in the order
+    /// they were added (pasted images have no file and are left out).
+    pub fn files(&self) -> Vec<PathBuf> {
+        let shown = self.list.iter().map(|p| &p.analyzed.source);
+        let running = self.jobs.iter().map(|(s, _)| s);
+        shown
+            .chain(running)
+            .chain(self.pending.iter())
+            .filter_map(|s| match s {
+                ProbeSource::File(p) => Some(p.clone()),
+                ProbeSource::Pasted { .. } => None,
+            })
+            .collect()
     }
 
     /// The chosen face of every probe photo: the person searched for.
@@ -104,9 +125,10 @@ impl Probes {
 
     fn add(&mut self, ctx: &egui::Context, engine: Option<&Arc<FaceEngine>>, source: ProbeSource) {
         match engine {
-            Some(engine) => self
-                .jobs
-                .push(jobs::probe::spawn(ctx, Arc::clone(engine), source)),
+            Some(engine) => {
+                let job = jobs::probe::spawn(ctx, Arc::clone(engine), source.clone());
+                self.jobs.push((source, job));
+            }
             None => self.pending.push(source),
         }
     }
@@ -128,7 +150,7 @@ impl Probes {
     pub fn poll(&mut self, ctx: &egui::Context) -> bool {
         let mut changed = false;
         let mut running = Vec::new();
-        for job in std::mem::take(&mut self.jobs) {
+        for (source, job) in std::mem::take(&mut self.jobs) {
             let (results, end) = job.drain();
             let answered = !results.is_empty();
             for r in results {
@@ -151,7 +173,7 @@ impl Probes {
                 self.message = Some(end.failure("Finding faces in the probe photo"));
             }
             if !answered && !end.is_over() {
-                running.push(job);
+                running.push((source, job));
             }
         }
         self.jobs = running;

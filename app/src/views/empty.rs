@@ -10,9 +10,6 @@ use crate::parts::AppState;
 
 pub fn draw(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
     engine_problem(ui, state, commands);
-    if let Some(notice) = &state.gallery.notice {
-        ui.colored_label(ui.visuals().warn_fg_color, notice);
-    }
     ui.add_space(12.0);
     let gallery_done = state.gallery.gallery.is_some();
     let probe_done = !state.probes.list.is_empty();

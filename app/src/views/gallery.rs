@@ -11,24 +11,24 @@ pub fn draw(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
     if let Some(e) = &g.error {
         ui.colored_label(ui.visuals().error_fg_color, format!("Indexing failed: {e}"));
     }
-    let (photos, faces) = g
-        .album
-        .as_ref()
-        .map_or((0, 0), |a| (a.photos().len(), a.faces().len()));
+    let failures = g.summary.as_ref().map_or(&[][..], |s| &s.failures[..]);
     if g.indexing() {
+        // The status bar's readout, word for word: one source for both.
+        let readout = super::status::index_readout(g);
         ui.horizontal(|ui| {
             ui.spinner();
-            ui.label(format!(
-                "Indexing… {} of {} photos read, {} faces so far",
-                g.progress.photos_done, g.progress.photos_total, g.progress.faces_found
-            ));
+            ui.label(format!("Indexing… {}", readout[0]));
         });
+    } else {
+        let (photos, faces) = g
+            .album
+            .as_ref()
+            .map_or((0, 0), |a| (a.photos().len(), a.faces().len()));
+        ui.label(format!(
+            "{photos} photos, {faces} faces, {} could not be read",
+            failures.len()
+        ));
     }
-    let failures = g.summary.as_ref().map_or(&[][..], |s| &s.failures[..]);
-    ui.label(format!(
-        "{photos} photos, {faces} faces, {} could not be read",
-        failures.len()
-    ));
     if let Some(s) = &g.summary {
         if s.cancelled {
             ui.label("Indexing was cancelled: the photos done so far are kept. Open the folder again to continue.");

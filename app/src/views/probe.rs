@@ -13,9 +13,7 @@ pub fn draw(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
     }
     for (i, probe) in state.probes.list.iter().enumerate() {
         egui::Frame::group(ui.style()).show(ui, |ui| {
-            ui.label(super::short_path(std::path::Path::new(
-                &probe.analyzed.source.name(),
-            )));
+            super::fit::path_label(ui, &probe.analyzed.source.name());
             let image = &probe.analyzed.image;
             let (w, h) = (image.width() as f32, image.height() as f32);
             let width = ui.available_width().min(300.0);
