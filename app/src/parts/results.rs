@@ -1,29 +1,65 @@
 //! The results: one person's [`Session`] over the current album (ranking, threshold,
-//! quality filter, shown matches, counts, histogram, export request — all core's), the
-//! selection in the grid and whether the photo view is open. No egui and no inference
-//! here, so all of it is tested on hand-made albums.
+//! quality filter, verdicts, shown matches, band, counts, histogram, export request — all
+//! core's), the grid's cells, the selection and whether the photo view is open. No egui
+//! and no inference here, so all of it is tested on hand-made albums.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use facesorter_core::gallery::Album;
-use facesorter_core::search::{ProbeFace, Session, ShownCounts, Threshold};
+use facesorter_core::search::{
+    FaceKey, ProbeFace, Review, Session, SessionMatch, ShownCounts, Threshold, Verdict,
+};
 
 /// The slider's reach: cosines, and no further.
 const THRESHOLD_LIMITS: (f32, f32) = (-1.0, 1.0);
 
+/// The face thumbnails' side in the grid, in points: default and bounds.
+pub const THUMB_SIZE_DEFAULT: f32 = 96.0;
+pub const THUMB_SIZE_RANGE: (f32, f32) = (56.0, 256.0);
+
 #[must_use]
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ResultsCommand {
     SetThreshold(f32),
-    /// Index into the shown matches.
+    /// Index into the grid's cells.
     Select(usize),
-    /// Moves the selection by this many matches (arrow keys), within the shown ones.
+    /// Moves the selection by this many cells (arrow keys).
     MoveSelection(isize),
-    /// Index into the shown matches.
+    /// Index into the grid's cells.
     OpenPhoto(usize),
     OpenSelected,
     ClosePhoto,
+    /// Accepts, rejects or (`None`) clears the verdict on a face.
+    SetVerdict(FaceKey, Option<Verdict>),
+    /// A / X on the selected cell: gives it this verdict, or takes it back if it has it.
+    ToggleSelected(Verdict),
+    /// Forgets every verdict.
+    ClearVerdicts,
+    /// Rejected matches dimmed in place (true) or left out of the grid.
+    ShowRejected(bool),
+    /// The face thumbnails' side in points (clamped to [`THUMB_SIZE_RANGE`]).
+    SetThumbSize(f32),
+    /// Opens the folder holding this photo in the file manager.
+    ShowInFolder(PathBuf),
+}
+
+/// What a grid cell shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CellKind {
+    /// A shown match: exported (accepted ones are marked).
+    Match,
+    /// Above the threshold but rejected: dimmed, not exported.
+    Rejected,
+    /// In the band just below the threshold: dimmed, what lowering it would add.
+    Below,
+}
+
+/// One cell of the grid: a position in the session's ranking and how it is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cell {
+    pub rank: usize,
+    pub kind: CellKind,
 }
 
 pub struct Results {
@@ -35,9 +71,20 @@ pub struct Results {
     min_quality: Option<f32>,
     /// Ranked against a checkpoint while indexing goes on.
     partial: bool,
-    /// Index into the shown matches.
+    /// Index into `cells`.
     selected: Option<usize>,
     photo_open: bool,
+    /// Matches (and rejected ones, if shown) then the band, rebuilt after every change.
+    cells: Vec<Cell>,
+    /// How many of `cells` come before the band.
+    main_cells: usize,
+    show_rejected: bool,
+    thumb_size: f32,
+    /// Verdicts of the last session, kept while its album is gone (an engine restart
+    /// indexes the same gallery again).
+    kept_review: Option<(PathBuf, Review)>,
+    /// Why the last "Show in folder" failed, with the folder.
+    pub folder_error: Option<String>,
 }
 
 impl Results {
@@ -50,7 +97,37 @@ impl Results {
             partial: false,
             selected: None,
             photo_open: false,
+            cells: Vec::new(),
+            main_cells: 0,
+            show_rejected: true,
+            thumb_size: THUMB_SIZE_DEFAULT,
+            kept_review: None,
+            folder_error: None,
         }
+    }
+
+    /// The grid's cells: matches (rejected ones among them when shown) then the band.
+    pub fn cells(&self) -> &[Cell] {
+        &self.cells
+    }
+
+    /// How many cells come before the band.
+    pub fn main_cells(&self) -> usize {
+        self.main_cells
+    }
+
+    /// The match in cell `i`.
+    pub fn cell_match(&self, i: usize) -> Option<(Cell, SessionMatch<'_>)> {
+        let cell = *self.cells.get(i)?;
+        Some((cell, self.session.as_ref()?.match_at(cell.rank)?))
+    }
+
+    pub fn show_rejected(&self) -> bool {
+        self.show_rejected
+    }
+
+    pub fn thumb_size(&self) -> f32 {
+        self.thumb_size
     }
 
     pub fn session(&self) -> Option<&Session> {
@@ -78,7 +155,7 @@ impl Results {
         self.photo_open
     }
 
-    /// How many matches the grid shows.
+    /// How many matches are shown and exported (rejected and band cells not counted).
     pub fn shown_len(&self) -> usize {
         self.session.as_ref().map_or(0, Session::shown_len)
     }
@@ -104,6 +181,9 @@ impl Results {
                 let mut s = Session::new(root, album, self.threshold);
                 s.set_min_quality(self.min_quality);
                 s.set_probes(self.probes.clone());
+                if let Some((_, review)) = self.kept_review.take().filter(|(r, _)| r == root) {
+                    s.set_review(review);
+                }
                 self.session = Some(s);
                 self.selected = None;
                 self.photo_open = false;
@@ -112,9 +192,14 @@ impl Results {
         self.clamp_selection();
     }
 
-    /// No album any more (another gallery opens, or the engine restarts).
+    /// No album any more (another gallery opens, or the engine restarts). The verdicts
+    /// are kept for when the same gallery comes back.
     pub fn clear_album(&mut self) {
-        self.session = None;
+        if let Some(s) = self.session.take() {
+            if !s.review().is_empty() {
+                self.kept_review = Some((s.root().to_path_buf(), s.review().clone()));
+            }
+        }
         self.partial = false;
         self.selected = None;
         self.photo_open = false;
@@ -139,7 +224,7 @@ impl Results {
     }
 
     pub fn apply(&mut self, command: ResultsCommand) {
-        let shown = self.shown_len();
+        let shown = self.cells.len();
         match command {
             ResultsCommand::SetThreshold(t) => {
                 let (lo, hi) = THRESHOLD_LIMITS;
@@ -165,14 +250,81 @@ impl Results {
             ResultsCommand::OpenSelected => self.photo_open = self.selected.is_some(),
             ResultsCommand::ClosePhoto => self.photo_open = false,
             ResultsCommand::Select(_) | ResultsCommand::OpenPhoto(_) => {}
+            ResultsCommand::SetVerdict(key, verdict) => {
+                if let Some(s) = &mut self.session {
+                    s.set_verdict(key, verdict);
+                }
+                self.clamp_selection();
+            }
+            ResultsCommand::ToggleSelected(verdict) => {
+                let target = self
+                    .selected
+                    .and_then(|i| self.cell_match(i))
+                    .map(|(_, m)| {
+                        let new = (m.verdict != Some(verdict)).then_some(verdict);
+                        (m.key(), new)
+                    });
+                if let Some((key, new)) = target {
+                    self.apply(ResultsCommand::SetVerdict(key, new));
+                }
+            }
+            ResultsCommand::ClearVerdicts => {
+                if let Some(s) = &mut self.session {
+                    s.clear_review();
+                }
+                self.kept_review = None;
+                self.clamp_selection();
+            }
+            ResultsCommand::ShowRejected(show) => {
+                self.show_rejected = show;
+                self.clamp_selection();
+            }
+            ResultsCommand::SetThumbSize(size) => {
+                let (lo, hi) = THUMB_SIZE_RANGE;
+                if size.is_finite() {
+                    self.thumb_size = size.clamp(lo, hi);
+                }
+            }
+            ResultsCommand::ShowInFolder(photo) => self.folder_error = show_in_folder(&photo).err(),
         }
+    }
+
+    /// The grid's cells from the session: shown and (if wanted) rejected matches in rank
+    /// order, then the band.
+    fn rebuild_cells(&mut self) {
+        self.cells.clear();
+        self.main_cells = 0;
+        let Some(s) = &self.session else {
+            return;
+        };
+        let shown = s.shown_ranks().iter().map(|&rank| Cell {
+            rank,
+            kind: CellKind::Match,
+        });
+        let rejected = s.rejected_ranks().iter().map(|&rank| Cell {
+            rank,
+            kind: CellKind::Rejected,
+        });
+        let mut main: Vec<Cell> = if self.show_rejected {
+            shown.chain(rejected).collect()
+        } else {
+            shown.collect()
+        };
+        main.sort_by_key(|c| c.rank);
+        self.main_cells = main.len();
+        self.cells = main;
+        self.cells.extend(s.band_ranks().iter().map(|&rank| Cell {
+            rank,
+            kind: CellKind::Below,
+        }));
     }
 
     /// Keeps the selection on a shown match: the threshold or the filter may have hidden
     /// it (then the nearest one still shown), or hidden every match (then none, and the
     /// photo view closes).
     fn clamp_selection(&mut self) {
-        let shown = self.shown_len();
+        self.rebuild_cells();
+        let shown = self.cells.len();
         self.selected = match self.selected {
             Some(i) if shown > 0 => Some(i.min(shown - 1)),
             _ => None,
@@ -181,6 +333,12 @@ impl Results {
             self.photo_open = false;
         }
     }
+}
+
+/// Opens the folder holding `photo` in the file manager; the error names the folder.
+fn show_in_folder(photo: &Path) -> Result<(), String> {
+    let folder = photo.parent().unwrap_or(photo);
+    opener::open(folder).map_err(|e| format!("Cannot open {}: {e}", folder.display()))
 }
 
 /// Where the selection goes when moved by `by` among `shown` matches: the first match
