@@ -1,7 +1,6 @@
 //! Face crops and photos (downscaled only beyond `max_side`) for the grid and the photo
-//! view: decoded by worker
-//! threads (never the UI thread), uploaded as textures, kept in an LRU cache bounded in
-//! bytes. The newest request is served first, so scrolling fast loads what is on screen.
+//! view: decoded by worker threads (never the UI thread), uploaded as textures, kept in an
+//! LRU cache bounded in bytes. The newest request is served first, so scrolling fast loads what is on screen.
 //! A decode that panics is reported as a failed thumbnail, never left loading.
 
 use std::collections::{HashMap, HashSet, VecDeque};

@@ -319,14 +319,21 @@ impl Results {
         }));
     }
 
-    /// Keeps the selection on a shown match: the threshold or the filter may have hidden
-    /// it (then the nearest one still shown), or hidden every match (then none, and the
-    /// photo view closes).
+    /// Rebuilds the cells and keeps the selection on the same face when it is still in
+    /// the grid (a moved threshold reorders the cells); if the threshold, the filter or a
+    /// verdict took it out, on the cell now in its place (the next one); with no cell left,
+    /// none, and the photo view closes.
     fn clamp_selection(&mut self) {
+        let rank = self
+            .selected
+            .and_then(|i| self.cells.get(i))
+            .map(|c| c.rank);
         self.rebuild_cells();
         let shown = self.cells.len();
-        self.selected = match self.selected {
-            Some(i) if shown > 0 => Some(i.min(shown - 1)),
+        let same = rank.and_then(|r| self.cells.iter().position(|c| c.rank == r));
+        self.selected = match (self.selected, same) {
+            (Some(_), Some(i)) => Some(i),
+            (Some(i), None) if shown > 0 => Some(i.min(shown - 1)),
             _ => None,
         };
         if self.selected.is_none() {
@@ -447,7 +454,9 @@ mod tests {
             r.counts(),
             ShownCounts {
                 faces: 4,
-                photos: 4
+                photos: 4,
+                rejected: 0,
+                accepted: 0,
             }
         );
     }
@@ -473,7 +482,13 @@ mod tests {
         r.apply(ResultsCommand::MoveSelection(1));
         assert_eq!(r.selected(), Some(1));
         r.apply(ResultsCommand::MoveSelection(10));
-        assert_eq!(r.selected(), Some(3), "stops at the last shown match");
+        assert_eq!(
+            r.selected(),
+            Some(4),
+            "stops at the last cell: the band's one face below the threshold"
+        );
+        r.apply(ResultsCommand::MoveSelection(-1));
+        assert_eq!(r.selected(), Some(3));
         r.apply(ResultsCommand::MoveSelection(-2));
         assert_eq!(r.selected(), Some(1));
         r.apply(ResultsCommand::MoveSelection(-5));
@@ -485,16 +500,25 @@ mod tests {
     }
 
     #[test]
-    fn raising_the_threshold_clamps_the_selection_then_clears_it() {
+    fn raising_the_threshold_keeps_the_selected_face_then_clears_it() {
         let mut r = results();
         r.apply(ResultsCommand::OpenPhoto(3));
         assert_eq!((r.selected(), r.photo_open()), (Some(3), true));
+        let face = |r: &Results| r.cell_match(r.selected()?).map(|(_, m)| m.face_index);
+        let before = face(&r);
         r.apply(ResultsCommand::SetThreshold(0.9));
         assert_eq!(r.shown_len(), 2);
-        assert_eq!(r.selected(), Some(1), "the nearest match still shown");
-        assert!(r.photo_open(), "a shown match stays open");
-        r.apply(ResultsCommand::SetThreshold(0.999));
-        assert_eq!((r.shown_len(), r.selected()), (1, Some(0)));
+        assert_eq!(r.cells().len(), 5, "two matches, three below in the band");
+        assert_eq!(face(&r), before, "the same face, now in the band");
+        assert!(r.photo_open(), "a cell still in the grid stays open");
+        // Rejected (and rejected hidden): the face leaves the grid, its successor takes
+        // the selection.
+        let key = r.cell_match(3).expect("cell").1.key();
+        r.apply(ResultsCommand::ShowRejected(false));
+        r.apply(ResultsCommand::SetVerdict(key, Some(Verdict::Rejected)));
+        assert_eq!(r.cells().len(), 4);
+        assert_eq!(r.selected(), Some(3));
+        assert_ne!(face(&r), before);
         r.set_min_quality(Some(100.0));
         assert_eq!(r.shown_len(), 0);
         assert_eq!(r.selected(), None);
@@ -519,7 +543,7 @@ mod tests {
         r.apply(ResultsCommand::Select(3));
         r.set_min_quality(Some(15.0));
         assert_eq!(r.shown_len(), 3, "the norm-5 face is hidden");
-        assert_eq!(r.selected(), Some(2), "clamped to the last shown");
+        assert_eq!(r.selected(), Some(2), "the same face, one cell earlier");
         let norms: Vec<f32> = r
             .session()
             .expect("session")
@@ -587,6 +611,55 @@ mod tests {
             PathBuf::from("/album/sub/a1.jpg")
         );
         assert_eq!(req.threshold, 0.9);
+    }
+
+    #[test]
+    fn a_and_x_toggle_the_selected_cell_and_verdicts_outlive_an_engine_restart() {
+        let mut r = results();
+        r.apply(ResultsCommand::ToggleSelected(Verdict::Rejected));
+        assert_eq!(r.counts().rejected, 0, "nothing selected: nothing rejected");
+        r.apply(ResultsCommand::Select(1));
+        r.apply(ResultsCommand::ToggleSelected(Verdict::Rejected));
+        assert_eq!((r.shown_len(), r.counts().rejected), (3, 1));
+        assert_eq!(r.cells()[1].kind, CellKind::Rejected, "dimmed in place");
+        r.apply(ResultsCommand::ToggleSelected(Verdict::Rejected));
+        assert_eq!(r.counts().rejected, 0, "X again takes it back");
+        r.apply(ResultsCommand::ToggleSelected(Verdict::Accepted));
+        r.apply(ResultsCommand::ToggleSelected(Verdict::Rejected));
+        assert_eq!(
+            r.counts(),
+            ShownCounts {
+                faces: 3,
+                photos: 3,
+                rejected: 1,
+                accepted: 0
+            }
+        );
+        // The engine restarts: the album goes, then the same gallery comes back.
+        r.clear_album();
+        let faces = [
+            (0.0, 20.0),
+            (20.0, 20.0),
+            (40.0, 5.0),
+            (60.0, 20.0),
+            (80.0, 20.0),
+        ];
+        r.set_album(Path::new("/album"), album(&faces), false);
+        assert_eq!(r.counts().rejected, 1, "still rejected");
+        r.clear_album();
+        r.set_album(Path::new("/other"), album(&faces), false);
+        assert_eq!(r.counts().rejected, 0, "another gallery has no verdicts");
+    }
+
+    #[test]
+    fn the_thumbnail_size_stays_in_its_range() {
+        let mut r = results();
+        r.apply(ResultsCommand::SetThumbSize(1000.0));
+        assert_eq!(r.thumb_size(), THUMB_SIZE_RANGE.1);
+        r.apply(ResultsCommand::SetThumbSize(f32::NAN));
+        assert_eq!(r.thumb_size(), THUMB_SIZE_RANGE.1, "NaN ignored");
+        r.apply(ResultsCommand::SetThumbSize(1.0));
+        assert_eq!(r.thumb_size(), THUMB_SIZE_RANGE.0);
     }
 
     #[test]
