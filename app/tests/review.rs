@@ -43,9 +43,14 @@ fn apply(h: &mut Harness<'static, FaceSorterApp>, command: Command) {
     h.run_steps(2);
 }
 
-/// The window on `gallery` with img1.jpg as probe, indexed and ranked, the threshold just
-/// at the `shown`-th best score (so `shown` matches, the rest below).
-fn ranked(gallery: &tempfile::TempDir, shown: usize) -> Harness<'static, FaceSorterApp> {
+/// The window on `gallery` with img1.jpg as probe, indexed and ranked, the threshold on
+/// the slider's 0.01 grid between the `at_least`-th best score (or the first after it with
+/// such a value below it) and the next, among the faces the quality filter lets through.
+/// Returns the harness and how many matches are shown.
+fn ranked(
+    gallery: &tempfile::TempDir,
+    at_least: usize,
+) -> (Harness<'static, FaceSorterApp>, usize) {
     let probe = shared("faces/deepface/img1.jpg");
     let mut h = harness(launch(Some(gallery.path()), &[probe]));
     wait_for(
@@ -57,16 +62,43 @@ fn ranked(gallery: &tempfile::TempDir, shown: usize) -> Harness<'static, FaceSor
             !s.indexing() && s.results.has_ranking() && !s.results.partial()
         },
     );
-    let score = {
-        let session = h.state().state.results.session().expect("session");
-        let ranked = session.ranked().expect("ranking");
-        assert!(ranked.len() > shown + 2, "{} faces", ranked.len());
-        ranked.matches()[shown - 1].score
+    let (threshold, shown) = {
+        let scores = filtered_scores(&h);
+        // On the slider's 0.01 grid: the slider snaps any other value to it.
+        let on_grid = |k: usize| {
+            let t = ((f64::from(scores[k - 1]) * 100.0).floor() / 100.0) as f32;
+            (t > scores[k] + 1e-4).then_some(t)
+        };
+        let (k, t) = (at_least..scores.len())
+            .find_map(|k| on_grid(k).map(|t| (k, t)))
+            .expect("a threshold on the grid between two scores");
+        assert!(scores.len() > k + 2, "{} faces", scores.len());
+        (t, k)
     };
-    apply(&mut h, ResultsCommand::SetThreshold(score).into());
+    apply(&mut h, ResultsCommand::SetThreshold(threshold).into());
     h.run_steps(3);
     assert_eq!(h.state().state.results.shown_len(), shown);
-    h
+    (h, shown)
+}
+
+/// Every face's score and rank, best first, among those the quality filter lets through.
+fn filtered(h: &Harness<'static, FaceSorterApp>) -> Vec<(usize, f32)> {
+    let session = h.state().state.results.session().expect("session");
+    let album = session.album();
+    let min = session.min_quality();
+    session
+        .ranked()
+        .expect("ranking")
+        .matches()
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| min.is_none_or(|q| album.faces()[m.face as usize].norm >= q))
+        .map(|(rank, m)| (rank, m.score))
+        .collect()
+}
+
+fn filtered_scores(h: &Harness<'static, FaceSorterApp>) -> Vec<f32> {
+    filtered(h).into_iter().map(|(_, s)| s).collect()
 }
 
 fn verdict_of_cell(h: &Harness<'static, FaceSorterApp>, i: usize) -> Option<Verdict> {
@@ -77,14 +109,14 @@ fn verdict_of_cell(h: &Harness<'static, FaceSorterApp>, i: usize) -> Option<Verd
 #[test]
 fn reject_by_button_and_key_survives_the_threshold_and_is_left_out_of_the_export() {
     let g = gallery();
-    let mut h = ranked(&g, 4);
+    let (mut h, shown) = ranked(&g, 4);
 
     // The Reject button of the second cell.
     h.get_by_label("Reject match 2").click();
     h.run_steps(2);
     assert_eq!(verdict_of_cell(&h, 1), Some(Verdict::Rejected));
     let results = &h.state().state.results;
-    assert_eq!(results.shown_len(), 3, "one of four rejected");
+    assert_eq!(results.shown_len(), shown - 1, "one rejected");
     assert_eq!(results.counts().rejected, 1);
     assert_eq!(
         results.cells()[1].kind,
@@ -103,7 +135,7 @@ fn reject_by_button_and_key_survives_the_threshold_and_is_left_out_of_the_export
     h.key_press(egui::Key::X);
     h.run_steps(2);
     assert_eq!(verdict_of_cell(&h, 2), Some(Verdict::Rejected));
-    assert_eq!(h.state().state.results.shown_len(), 2);
+    assert_eq!(h.state().state.results.shown_len(), shown - 2);
     let rejected: Vec<PathBuf> = h
         .state()
         .state
@@ -118,17 +150,10 @@ fn reject_by_button_and_key_survives_the_threshold_and_is_left_out_of_the_export
     // The threshold down and back up: both stay rejected.
     let t = h.state().state.results.threshold();
     apply(&mut h, ResultsCommand::SetThreshold(-1.0).into());
-    let all = h
-        .state()
-        .state
-        .results
-        .session()
-        .expect("s")
-        .album()
-        .face_count();
-    assert_eq!(h.state().state.results.shown_len(), all - 2);
+    let every = filtered_scores(&h).len();
+    assert_eq!(h.state().state.results.shown_len(), every - 2);
     apply(&mut h, ResultsCommand::SetThreshold(t).into());
-    assert_eq!(h.state().state.results.shown_len(), 2);
+    assert_eq!(h.state().state.results.shown_len(), shown - 2);
     assert_eq!(h.state().state.results.counts().rejected, 2);
 
     // Hidden instead of dimmed: the grid drops them, the export count is the same.
@@ -152,7 +177,8 @@ fn reject_by_button_and_key_survives_the_threshold_and_is_left_out_of_the_export
     h.get_by_role_and_label(Role::TextInput, "Export folder:")
         .type_text(&dir.display().to_string());
     h.run_steps(1);
-    h.get_by_label("Export 2 matches").click_accesskit();
+    h.get_by_label(&format!("Export {} matches", shown - 2))
+        .click_accesskit();
     wait_for(&mut h, "the export", Duration::from_secs(300), |app| {
         app.state.export.outcome.is_some()
     });
@@ -161,7 +187,11 @@ fn reject_by_button_and_key_survives_the_threshold_and_is_left_out_of_the_export
     }
     let csv = find_csv(&dir);
     let text = std::fs::read_to_string(&csv).expect("matches.csv");
-    assert_eq!(text.lines().count(), 3, "header + two matches: {text}");
+    assert_eq!(
+        text.lines().count(),
+        shown - 1,
+        "header + the matches left: {text}"
+    );
     for path in &rejected {
         let name = path.file_name().expect("name").to_string_lossy();
         let kept = h
@@ -194,26 +224,41 @@ fn find_csv(dir: &std::path::Path) -> PathBuf {
 #[test]
 fn the_band_below_the_threshold_file_names_and_thumbnail_size() {
     let g = gallery();
-    let mut h = ranked(&g, 2);
+    let (mut h, shown) = ranked(&g, 2);
+    let expected_band: Vec<usize> = filtered(&h)
+        .into_iter()
+        .skip(shown)
+        .take(facesorter_core::search::DEFAULT_BAND)
+        .map(|(rank, _)| rank)
+        .collect();
     let t = h.state().state.results.threshold();
     let (main, band) = {
         let r = &h.state().state.results;
         (r.main_cells(), r.cells().len() - r.main_cells())
     };
-    assert_eq!(main, 2);
+    assert_eq!(main, shown);
     assert!(band > 0, "candidates below the threshold");
     // The band is the next faces of the ranking, dimmed, under its heading.
     let results = &h.state().state.results;
     let session = results.session().expect("session");
     let ranking = session.ranked().expect("ranking");
-    for (i, cell) in results.cells()[main..].iter().enumerate() {
+    let band_ranks: Vec<usize> = results.cells()[main..].iter().map(|c| c.rank).collect();
+    assert_eq!(
+        band_ranks, expected_band,
+        "the next candidates in rank order"
+    );
+    for cell in &results.cells()[main..] {
         assert_eq!(cell.kind, CellKind::Below);
-        assert_eq!(cell.rank, main + i, "the next candidates in rank order");
         assert!(ranking.matches()[cell.rank].score < t);
     }
     h.get_by_label_contains(&format!("Just below {t:.2}"));
-    h.get_by_label_contains("Match 3: score");
-    h.get_by_label_contains(", below the threshold");
+    h.get_by_label_contains(&format!("Match {}: score", main + 1));
+    assert_eq!(
+        h.query_all_by_label_contains(", below the threshold")
+            .count(),
+        band,
+        "every band cell says so"
+    );
 
     // Each cell names its photo.
     let first = results.cell_match(0).expect("first cell").1.path;
@@ -228,9 +273,10 @@ fn the_band_below_the_threshold_file_names_and_thumbnail_size() {
     );
 
     // Accepting a band candidate moves it up among the matches, whatever the threshold.
-    h.get_by_label("Accept match 3").click();
+    h.get_by_label(&format!("Accept match {}", main + 1))
+        .click();
     h.run_steps(2);
-    assert_eq!(h.state().state.results.shown_len(), 3);
+    assert_eq!(h.state().state.results.shown_len(), main + 1);
     assert_eq!(h.state().state.results.counts().accepted, 1);
     h.get_by_label_contains(", accepted");
 
@@ -262,7 +308,7 @@ fn the_band_below_the_threshold_file_names_and_thumbnail_size() {
 #[test]
 fn the_photo_view_shows_the_pair_and_copies_the_path() {
     let g = gallery();
-    let mut h = ranked(&g, 3);
+    let (mut h, _) = ranked(&g, 3);
     let path = h.state().state.results.cell_match(1).expect("cell").1.path;
     h.get_by_label_contains("Match 2: score").click();
     h.run_steps(2);
@@ -271,8 +317,8 @@ fn the_photo_view_shows_the_pair_and_copies_the_path() {
         app.state.thumbs.pending() == 0
     });
     h.run_steps(2);
-    h.get_by_label("Probe");
-    h.get_by_label("Match");
+    h.get_by_label("Probe face");
+    h.get_by_label("Matched face");
     h.get_by_label_contains("score ");
     h.get_by_label(&format!("Photo {}", path.display()));
 

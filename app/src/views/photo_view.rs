@@ -152,7 +152,7 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
     ui.horizontal(|ui| {
         let face = egui::vec2(side, side);
         ui.vertical(|ui| {
-            ui.label("Probe");
+            ui.label("Probe face");
             match &probe_thumb {
                 Some(t) => show_thumb(ui, t, face),
                 None => {
@@ -161,7 +161,7 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
             }
         });
         ui.vertical(|ui| {
-            ui.label("Match");
+            ui.label("Matched face");
             show_thumb(ui, &match_thumb, face);
         });
         ui.vertical(|ui| {

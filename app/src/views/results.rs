@@ -341,7 +341,7 @@ fn draw_cell(
                         ui.colored_label(visuals.error_fg_color, "rejected");
                     }
                     (_, Some(Verdict::Accepted)) => {
-                        ui.colored_label(accepted_color, "✔ accepted");
+                        ui.colored_label(accepted_color, "accepted");
                     }
                     _ => {
                         let q = format!("quality {:.1}", info.norm);
