@@ -83,8 +83,8 @@ pub struct Results {
     /// Verdicts of the last session, kept while its album is gone (an engine restart
     /// indexes the same gallery again).
     kept_review: Option<(PathBuf, Review)>,
-    /// Why the last "Show in folder" failed, with the folder.
-    pub folder_error: Option<String>,
+    /// What the last "Show in folder" did: the folder asked for, or why it failed.
+    pub folder_message: Option<Result<String, String>>,
 }
 
 impl Results {
@@ -102,7 +102,7 @@ impl Results {
             show_rejected: true,
             thumb_size: THUMB_SIZE_DEFAULT,
             kept_review: None,
-            folder_error: None,
+            folder_message: None,
         }
     }
 
@@ -225,6 +225,10 @@ impl Results {
 
     pub fn apply(&mut self, command: ResultsCommand) {
         let shown = self.cells.len();
+        if !matches!(command, ResultsCommand::ShowInFolder(_)) {
+            // The message was about the photo shown then.
+            self.folder_message = None;
+        }
         match command {
             ResultsCommand::SetThreshold(t) => {
                 let (lo, hi) = THRESHOLD_LIMITS;
@@ -285,7 +289,9 @@ impl Results {
                     self.thumb_size = size.clamp(lo, hi);
                 }
             }
-            ResultsCommand::ShowInFolder(photo) => self.folder_error = show_in_folder(&photo).err(),
+            ResultsCommand::ShowInFolder(photo) => {
+                self.folder_message = Some(show_in_folder(&photo));
+            }
         }
     }
 
@@ -342,10 +348,15 @@ impl Results {
     }
 }
 
-/// Opens the folder holding `photo` in the file manager; the error names the folder.
-fn show_in_folder(photo: &Path) -> Result<(), String> {
+/// Opens the folder holding `photo` in the file manager. Says which folder either way:
+/// the opener does not wait for the file manager, so a desktop without one may show
+/// nothing, and the user can still go there by the path.
+fn show_in_folder(photo: &Path) -> Result<String, String> {
     let folder = photo.parent().unwrap_or(photo);
-    opener::open(folder).map_err(|e| format!("Cannot open {}: {e}", folder.display()))
+    match opener::open(folder) {
+        Ok(()) => Ok(format!("Opening {} in the file manager", folder.display())),
+        Err(e) => Err(format!("Cannot open {}: {e}", folder.display())),
+    }
 }
 
 /// Where the selection goes when moved by `by` among `shown` matches: the first match
@@ -660,6 +671,19 @@ mod tests {
         assert_eq!(r.thumb_size(), THUMB_SIZE_RANGE.1, "NaN ignored");
         r.apply(ResultsCommand::SetThumbSize(1.0));
         assert_eq!(r.thumb_size(), THUMB_SIZE_RANGE.0);
+    }
+
+    #[test]
+    fn show_in_folder_names_the_folder_it_cannot_open() {
+        let mut r = results();
+        let missing = std::env::temp_dir().join("facesorter-no-such-folder-here");
+        r.apply(ResultsCommand::ShowInFolder(missing.join("a.jpg")));
+        match &r.folder_message {
+            Some(Err(e)) => assert!(e.contains(&missing.display().to_string()), "{e}"),
+            other => panic!("expected an error naming the folder: {other:?}"),
+        }
+        r.apply(ResultsCommand::MoveSelection(1));
+        assert_eq!(r.folder_message, None, "about the photo shown then");
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 use facesorter_core::search::Verdict;
 
+use super::results::clicked;
 use crate::command::Command;
 use crate::jobs::probe::ProbeSource;
 use crate::parts::results::{CellKind, ResultsCommand};
@@ -56,19 +57,13 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
     }
     let path_text = m.path.display().to_string();
     ui.horizontal_wrapped(|ui| {
-        if ui.button("Back to matches (Esc)").clicked() {
+        if clicked(&ui.button("Back to matches (Esc)")) {
             commands.push(ResultsCommand::ClosePhoto.into());
         }
-        if ui
-            .add_enabled(selected > 0, egui::Button::new("Previous"))
-            .clicked()
-        {
+        if clicked(&ui.add_enabled(selected > 0, egui::Button::new("Previous"))) {
             commands.push(ResultsCommand::MoveSelection(-1).into());
         }
-        if ui
-            .add_enabled(selected + 1 < cells, egui::Button::new("Next"))
-            .clicked()
-        {
+        if clicked(&ui.add_enabled(selected + 1 < cells, egui::Button::new("Next"))) {
             commands.push(ResultsCommand::MoveSelection(1).into());
         }
         ui.separator();
@@ -85,28 +80,25 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
             ),
         ] {
             let on = m.verdict == Some(verdict);
-            if ui
-                .add(egui::Button::selectable(on, text))
-                .on_hover_text(hover)
-                .clicked()
-            {
+            if clicked(
+                &ui.add(egui::Button::selectable(on, text))
+                    .on_hover_text(hover),
+            ) {
                 let new = (!on).then_some(verdict);
                 commands.push(ResultsCommand::SetVerdict(m.key(), new).into());
             }
         }
         ui.separator();
-        if ui
-            .button("Copy path")
-            .on_hover_text("Copies the photo's full path to the clipboard")
-            .clicked()
-        {
+        if clicked(
+            &ui.button("Copy path")
+                .on_hover_text("Copies the photo's full path to the clipboard"),
+        ) {
             ui.ctx().copy_text(path_text.clone());
         }
-        if ui
-            .button("Show in folder")
-            .on_hover_text("Opens the folder holding this photo")
-            .clicked()
-        {
+        if clicked(
+            &ui.button("Show in folder")
+                .on_hover_text("Opens the folder holding this photo"),
+        ) {
             commands.push(ResultsCommand::ShowInFolder(m.path.clone()).into());
         }
     });
@@ -116,8 +108,14 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
             m.index_in_photo()
         ));
     });
-    if let Some(error) = &results.folder_error {
-        ui.colored_label(ui.visuals().error_fg_color, error);
+    match &results.folder_message {
+        Some(Ok(done)) => {
+            ui.weak(done);
+        }
+        Some(Err(error)) => {
+            ui.colored_label(ui.visuals().error_fg_color, error);
+        }
+        None => {}
     }
 
     // The pair: the probe face closest to this match beside the match, with the score.

@@ -93,7 +93,7 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
         {
             commands.push(ResultsCommand::ShowRejected(show).into());
         }
-        if !session.review().is_empty() && ui.button("Clear accept/reject").clicked() {
+        if !session.review().is_empty() && clicked(&ui.button("Clear accept/reject")) {
             commands.push(ResultsCommand::ClearVerdicts.into());
         }
     });
@@ -283,7 +283,7 @@ fn draw_cell(
         .on_hover_cursor(egui::CursorIcon::PointingHand)
         .on_hover_text(&info.full_path);
     let mut clicks = CellClicks {
-        open: response.clicked(),
+        open: clicked(&response),
         verdict: None,
     };
     let visuals = ui.visuals().clone();
@@ -377,13 +377,23 @@ fn draw_cell(
                     r.widget_info(|| {
                         egui::WidgetInfo::selected(egui::Role::Button, true, on, &label)
                     });
-                    if r.clicked() {
+                    if clicked(&r) {
                         clicks.verdict = Some(verdict);
                     }
                 }
             });
         });
     clicks
+}
+
+/// Whether `r` was clicked; a click does not keep the keyboard focus on it, so arrows, A, X
+/// and Escape go on acting on the matches (Tab still focuses buttons for the keyboard).
+pub(super) fn clicked(r: &egui::Response) -> bool {
+    let clicked = r.clicked();
+    if clicked {
+        r.surrender_focus();
+    }
+    clicked
 }
 
 /// Arrow keys move the selection, Enter opens it, A / X accept / reject it. Returns where
