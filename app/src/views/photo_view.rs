@@ -172,7 +172,10 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
                 (CellKind::Below, _) => "below the threshold: not exported",
                 _ => "above the threshold: exported",
             };
-            ui.weak(format!("Cell {} of {cells} · {status}", selected + 1));
+            ui.weak(format!(
+                "Match {} of {cells} in the grid · {status}",
+                selected + 1
+            ));
         });
     });
     ui.separator();
