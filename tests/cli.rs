@@ -1449,3 +1449,87 @@ fn a_crash_in_the_recognizer_is_one_line_on_stderr() {
     assert_eq!(lines.len(), 1, "{text}");
     assert!(lines[0].contains("embedding crashed"), "{text}");
 }
+
+#[test]
+fn find_exclude_leaves_a_face_out_of_the_matches_and_the_export() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let gallery = tmp.path().join("gallery");
+    copy_deepface(
+        &gallery,
+        &["couple.jpg", "img1.jpg", "img2.jpg", "img5.jpg"],
+    );
+    let cache_home = tmp.path().join("cache");
+    let g = p(&gallery);
+    let probe = shared("faces/deepface/img1.jpg");
+    let base = ["--gallery", g, "--threshold", "-1", "--precision", "fp32"];
+
+    let first = tmp.path().join("first");
+    let mut args = base.to_vec();
+    args.extend(["--export", p(&first), p(&probe)]);
+    let (out, lines) = find_json(&cache_home, &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let matches = lines[0]["matches"].as_array().expect("matches").clone();
+    assert_eq!(matches.len(), 5, "every face of the four photos");
+    // couple.jpg's two faces are numbered 0 and 1; single-face photos have face 0.
+    let mut couple: Vec<u64> = matches
+        .iter()
+        .filter(|m| m["path"] == p(&gallery.join("couple.jpg")))
+        .map(|m| m["index"].as_u64().expect("index"))
+        .collect();
+    couple.sort_unstable();
+    assert_eq!(couple, [0, 1]);
+    assert_eq!(csv_rows(&first).len(), 5);
+
+    // Leave out the second-best match, named by the path find printed and its index.
+    let gone = &matches[1];
+    let exclude = format!(
+        "{}#{}",
+        gone["path"].as_str().expect("path"),
+        gone["index"].as_u64().expect("index")
+    );
+    let second = tmp.path().join("second");
+    let mut args = base.to_vec();
+    args.extend(["--exclude", &exclude, "--export", p(&second), p(&probe)]);
+    let (out, lines) = find_json(&cache_home, &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let left = lines[0]["matches"].as_array().expect("matches");
+    assert_eq!(left.len(), 4);
+    assert!(
+        !left
+            .iter()
+            .any(|m| m["path"] == gone["path"] && m["index"] == gone["index"]),
+        "{exclude} is gone: {left:?}"
+    );
+    assert_eq!(csv_rows(&second).len(), 4, "the export count drops by one");
+
+    // A path relative to the gallery names the same face.
+    let rel = gallery_relative(gone, &gallery);
+    let mut args = base.to_vec();
+    args.extend(["--exclude", &rel, p(&probe)]);
+    let (out, lines) = find_json(&cache_home, &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(lines[0]["matches"].as_array().expect("matches").len(), 4);
+
+    // Malformed or unknown: a usage error (exit 2), nothing printed on stdout.
+    for (bad, says) in [
+        ("img2.jpg", "PATH#INDEX"),
+        ("img2.jpg#x", "not a face index"),
+        ("#0", "names no photo"),
+        ("nope.jpg#0", "not a photo of the gallery"),
+        ("img2.jpg#7", "no face #7"),
+    ] {
+        let mut args = base.to_vec();
+        args.extend(["--exclude", bad, p(&probe)]);
+        let (out, lines) = find_json(&cache_home, &args);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {}", stderr(&out));
+        assert!(lines.is_empty(), "{bad}");
+        assert!(stderr(&out).contains(says), "{bad}: {}", stderr(&out));
+    }
+}
+
+/// `path#index` of a JSON match, the path relative to the gallery.
+fn gallery_relative(m: &Value, gallery: &Path) -> String {
+    let path = Path::new(m["path"].as_str().expect("path"));
+    let rel = path.strip_prefix(gallery).expect("under the gallery");
+    format!("{}#{}", p(rel), m["index"].as_u64().expect("index"))
+}

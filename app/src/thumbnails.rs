@@ -1,6 +1,6 @@
-//! Face crops and downscaled photos for the grid and the photo view: decoded by worker
-//! threads (never the UI thread), uploaded as textures, kept in an LRU cache bounded in
-//! bytes. The newest request is served first, so scrolling fast loads what is on screen.
+//! Face crops and photos (downscaled only beyond `max_side`) for the grid and the photo
+//! view: decoded by worker threads (never the UI thread), uploaded as textures, kept in an
+//! LRU cache bounded in bytes. The newest request is served first, so scrolling fast loads what is on screen.
 //! A decode that panics is reported as a failed thumbnail, never left loading.
 
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -139,7 +139,14 @@ impl Thumbnails {
                         key.face,
                         key.max_side
                     );
-                    let texture = ctx.load_texture(name, image, egui::TextureOptions::LINEAR);
+                    // Whole photos are shown smaller than decoded (fitted, zoomed out):
+                    // mipmaps keep them sharp instead of aliased.
+                    let options = match key.face {
+                        None => egui::TextureOptions::LINEAR
+                            .with_mipmap_mode(Some(egui::TextureFilter::Linear)),
+                        Some(_) => egui::TextureOptions::LINEAR,
+                    };
+                    let texture = ctx.load_texture(name, image, options);
                     self.bytes += bytes;
                     if let Some(old) = self.cache.put(key, Cached { texture, bytes }) {
                         self.bytes -= old.bytes;

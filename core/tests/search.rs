@@ -368,3 +368,247 @@ fn empty_album_ranks_nothing() {
     assert_eq!(ranked.photos_above(0.0, &album), 0);
     assert!(ranked.view(&album, 0).is_none());
 }
+
+// ---- per-match verdicts (accept / reject) -----------------------------------------------
+
+mod review {
+    use std::path::{Path, PathBuf};
+    use std::sync::Arc;
+
+    use facesorter_core::embed::FaceEmbedding;
+    use facesorter_core::gallery::Album;
+    use facesorter_core::geometry::FaceBox;
+    use facesorter_core::search::{FaceKey, FaceKeyError, ProbeFace, Session, Threshold, Verdict};
+
+    use super::{face, photo, small_album, unit};
+
+    fn probe(v: &[f32]) -> ProbeFace {
+        ProbeFace {
+            source: PathBuf::from("me.jpg"),
+            face_box: FaceBox {
+                x1: 0.0,
+                y1: 0.0,
+                x2: 10.0,
+                y2: 10.0,
+            },
+            embedding: FaceEmbedding {
+                unit: unit(v),
+                norm: 20.0,
+            },
+            image: None,
+        }
+    }
+
+    /// `small_album` searched for e₁ at `threshold`. Scores by hand: p0#0 1, p1#0 0.8,
+    /// p0#1 0.6, p2#2 0.6, p3#0 0.28, p2#0 0, p2#1 −0.6.
+    fn session(threshold: f32) -> Session {
+        let mut s = Session::new(
+            "/g",
+            Arc::new(small_album()),
+            Threshold::new(threshold).expect("a number"),
+        );
+        s.set_probes(vec![probe(&[1.0, 0.0, 0.0, 0.0])]);
+        s
+    }
+
+    fn key(photo: &str, index: u32) -> FaceKey {
+        FaceKey {
+            photo: photo.into(),
+            index,
+        }
+    }
+
+    /// Shown matches as `photo#index`, best first.
+    fn shown(s: &Session) -> Vec<String> {
+        s.matches()
+            .map(|m| {
+                format!(
+                    "{}#{}",
+                    m.photo.rel_path.to_string_lossy(),
+                    m.index_in_photo()
+                )
+            })
+            .collect()
+    }
+
+    fn band(s: &Session) -> Vec<String> {
+        s.band()
+            .map(|m| {
+                format!(
+                    "{}#{}",
+                    m.photo.rel_path.to_string_lossy(),
+                    m.index_in_photo()
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_rejected_match_stays_out_while_the_threshold_moves() {
+        let mut s = session(0.5);
+        assert_eq!(shown(&s), ["p0.jpg#0", "p1.jpg#0", "p0.jpg#1", "p2.jpg#2"]);
+        s.set_verdict(key("p2.jpg", 2), Some(Verdict::Rejected));
+        assert_eq!(shown(&s), ["p0.jpg#0", "p1.jpg#0", "p0.jpg#1"]);
+        assert_eq!((s.counts().faces, s.counts().rejected), (3, 1));
+        assert_eq!(s.counts().photos, 2);
+        let rejected: Vec<u32> = s.rejected().map(|m| m.face_index).collect();
+        assert_eq!(rejected, [5]);
+        s.set_threshold(Threshold::new(0.7).expect("a number"));
+        assert_eq!(shown(&s), ["p0.jpg#0", "p1.jpg#0"]);
+        assert_eq!(s.counts().rejected, 0, "the rejected face is below 0.7");
+        s.set_threshold(Threshold::new(0.2).expect("a number"));
+        assert_eq!(shown(&s), ["p0.jpg#0", "p1.jpg#0", "p0.jpg#1", "p3.jpg#0"]);
+        assert_eq!(s.counts().rejected, 1);
+        // Cleared: back in its place.
+        s.set_verdict(key("p2.jpg", 2), None);
+        assert_eq!(s.counts().rejected, 0);
+        assert_eq!(shown(&s).len(), 5);
+    }
+
+    #[test]
+    fn a_verdict_survives_a_new_album_that_renumbers_the_faces() {
+        let mut s = session(0.5);
+        s.set_verdict(key("p2.jpg", 2), Some(Verdict::Rejected));
+        s.set_verdict(key("p3.jpg", 0), Some(Verdict::Accepted));
+        // Re-indexed: a new photo first, so every face of the old album moves by two.
+        let old = small_album();
+        let mut album = Album::new(4);
+        album.push_photo(
+            photo("a_new.jpg"),
+            vec![
+                (face(0.0, 10.0), vec![0.0, 0.0, 1.0, 0.0]),
+                (face(20.0, 10.0), vec![0.0, 0.0, 0.0, 1.0]),
+            ],
+        );
+        for p in 0..old.photos().len() {
+            let record = old.photos()[p].clone();
+            album.push_photo_from(&old, p, record);
+        }
+        assert!(album.is_consistent());
+        s.set_album(Arc::new(album));
+        assert_eq!(
+            shown(&s),
+            ["p0.jpg#0", "p1.jpg#0", "p0.jpg#1", "p3.jpg#0"],
+            "p2#2 still rejected, p3#0 still accepted"
+        );
+        assert_eq!(s.verdict(7), Some(Verdict::Rejected), "old face 5, now 7");
+        assert_eq!(s.verdict(5), None);
+        // An album without the photo: the verdict waits, matching nothing.
+        let mut without = Album::new(4);
+        let old = small_album();
+        for p in [0, 1, 3] {
+            let record = old.photos()[p].clone();
+            without.push_photo_from(&old, p, record);
+        }
+        s.set_album(Arc::new(without));
+        assert_eq!(s.counts().rejected, 0);
+        s.set_album(Arc::new(small_album()));
+        assert_eq!(s.counts().rejected, 1, "back with the photo");
+        // Another gallery: the verdicts were about the other one's faces.
+        s.set_gallery("/other", Arc::new(small_album()));
+        assert!(s.review().is_empty());
+        assert_eq!(s.counts().rejected, 0);
+    }
+
+    #[test]
+    fn the_export_takes_the_shown_matches_minus_the_rejected_plus_the_accepted() {
+        let mut s = session(0.5);
+        s.set_verdict(key("p0.jpg", 1), Some(Verdict::Rejected));
+        s.set_verdict(key("p2.jpg", 0), Some(Verdict::Accepted));
+        let req = s.export_request("/out", "m", false, None).expect("request");
+        let paths: Vec<PathBuf> = req.matches.iter().map(|m| m.photo_path.clone()).collect();
+        assert_eq!(
+            paths,
+            ["/g/p0.jpg", "/g/p1.jpg", "/g/p2.jpg", "/g/p2.jpg"].map(PathBuf::from)
+        );
+        let scores: Vec<f32> = req.matches.iter().map(|m| m.score).collect();
+        assert_eq!(scores[3], 0.0, "the accepted face far below the threshold");
+        assert_eq!(s.counts().accepted, 1);
+        // An accepted face stays when the threshold rises above it, and through the filter.
+        s.set_threshold(Threshold::new(0.9).expect("a number"));
+        s.set_min_quality(Some(100.0));
+        assert_eq!(shown(&s), ["p2.jpg#0"]);
+    }
+
+    #[test]
+    fn the_band_holds_the_next_candidates_below_the_threshold() {
+        let mut s = session(0.7);
+        s.set_band_size(3);
+        assert_eq!(band(&s), ["p0.jpg#1", "p2.jpg#2", "p3.jpg#0"]);
+        s.set_verdict(key("p0.jpg", 1), Some(Verdict::Rejected));
+        assert_eq!(band(&s), ["p2.jpg#2", "p3.jpg#0", "p2.jpg#0"]);
+        // The quality filter hides p2#0 (norm 8): the band skips it too.
+        s.set_min_quality(Some(10.0));
+        assert_eq!(band(&s), ["p2.jpg#2", "p3.jpg#0", "p2.jpg#1"]);
+        s.set_verdict(key("p3.jpg", 0), Some(Verdict::Accepted));
+        assert_eq!(
+            band(&s),
+            ["p2.jpg#2", "p2.jpg#1"],
+            "accepted is shown above"
+        );
+        s.set_threshold(Threshold::new(-1.0).expect("a number"));
+        assert!(band(&s).is_empty(), "nothing below -1");
+    }
+
+    #[test]
+    fn first_rejected_score_is_the_best_rejected() {
+        let mut s = session(0.5);
+        assert_eq!(s.first_rejected_score(), None);
+        s.set_verdict(key("p3.jpg", 0), Some(Verdict::Rejected));
+        assert_eq!(s.first_rejected_score(), Some(0.28));
+        s.set_verdict(key("p0.jpg", 1), Some(Verdict::Rejected));
+        assert_eq!(s.first_rejected_score(), Some(0.6));
+        s.set_verdict(key("p1.jpg", 0), Some(Verdict::Accepted));
+        assert_eq!(
+            s.first_rejected_score(),
+            Some(0.6),
+            "accepting is not rejecting"
+        );
+    }
+
+    #[test]
+    fn closest_probe_agrees_with_brute_force_cosines() {
+        let album = super::random_album(80, 16, 11);
+        let mut s = Session::new("/g", Arc::new(album.clone()), Threshold::KEEP_ALL);
+        let probes: Vec<ProbeFace> = (0..3)
+            .map(|i| probe(&crate::common::noise(900 + i, 16)))
+            .collect();
+        s.set_probes(probes.clone());
+        for f in 0..album.face_count() {
+            let cos = |p: &ProbeFace| -> f64 {
+                p.embedding
+                    .unit
+                    .iter()
+                    .zip(album.embedding(f))
+                    .map(|(&a, &b)| f64::from(a) * f64::from(b))
+                    .sum()
+            };
+            let best = (0..probes.len())
+                .max_by(|&a, &b| cos(&probes[a]).total_cmp(&cos(&probes[b])))
+                .expect("probes");
+            assert_eq!(s.closest_probe(f), Some(best), "face {f}");
+        }
+        assert_eq!(s.closest_probe(album.face_count()), None);
+    }
+
+    #[test]
+    fn face_keys_from_paths_as_given() {
+        let s = session(0.5);
+        let want = Ok(key("p2.jpg", 2));
+        assert_eq!(s.face_key(Path::new("p2.jpg"), 2), want);
+        assert_eq!(s.face_key(Path::new("./p2.jpg"), 2), want);
+        assert_eq!(s.face_key(Path::new("/g/p2.jpg"), 2), want);
+        assert!(matches!(
+            s.face_key(Path::new("p2.jpg"), 3),
+            Err(FaceKeyError::UnknownFace { faces: 3, .. })
+        ));
+        assert!(matches!(
+            s.face_key(Path::new("nope.jpg"), 0),
+            Err(FaceKeyError::UnknownPhoto { .. })
+        ));
+        assert!(matches!(
+            s.face_key(Path::new("/elsewhere/p2.jpg"), 0),
+            Err(FaceKeyError::UnknownPhoto { .. })
+        ));
+    }
+}

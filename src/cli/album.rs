@@ -16,7 +16,7 @@ use facesorter_core::gallery::GalleryCache;
 use facesorter_core::index::{
     find_photos, index_gallery, IndexEvent, IndexOptions, IndexOutcome, IndexSummary,
 };
-use facesorter_core::search::{ProbeFace, Session, SessionMatch, Threshold};
+use facesorter_core::search::{ProbeFace, Session, SessionMatch, Threshold, Verdict};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
@@ -189,6 +189,13 @@ pub fn find(engine_args: &EngineArgs, args: &FindArgs) -> anyhow::Result<ExitCod
     };
     let several = searches.len() > 1;
     let mut session = Session::new(&args.gallery, outcome.album, threshold);
+    // The same rejection the window's Reject button makes: out of every search and export.
+    for face in &args.exclude {
+        let key = session
+            .face_key(&face.path, face.index)
+            .with_context(|| format!("--exclude {}#{}", face.path.display(), face.index))?;
+        session.set_verdict(key, Some(Verdict::Rejected));
+    }
     let mut folders = FolderNames::new();
     let model = engine.recognizer_model().name();
     for search in &searches {
@@ -411,6 +418,8 @@ struct MatchJson {
     face_box: [f32; 4],
     score: f32,
     norm: f32,
+    /// The face's 0-based index within its photo: what `--exclude PATH#INDEX` takes.
+    index: u32,
 }
 
 impl ProbeResultJson {
@@ -429,6 +438,7 @@ impl ProbeResultJson {
                     face_box: m.face.face_box.as_array(),
                     score: m.score,
                     norm: m.norm,
+                    index: m.index_in_photo(),
                 })
                 .collect(),
             probes: search
@@ -483,11 +493,13 @@ fn print_result_text(search: &[Probe], matches: &[SessionMatch<'_>]) {
         }
     }
     for m in matches {
+        // `path#index`: what `--exclude` takes to leave this face out.
         println!(
-            "  {:.3}  quality {:>5.1}  {}  {}",
+            "  {:.3}  quality {:>5.1}  {}#{}  {}",
             m.score,
             m.norm,
             shown_path(&m.path),
+            m.index_in_photo(),
             box_text(&m.face.face_box)
         );
     }

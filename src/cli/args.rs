@@ -289,7 +289,36 @@ pub struct FindArgs {
     /// go to unmatched/.
     #[arg(long, value_name = "DIR")]
     pub export: Option<PathBuf>,
+    /// Leave this face out of every search and export (may be repeated): PATH as given or
+    /// relative to the gallery, INDEX the face's 0-based index within the photo (the
+    /// `index` of find's JSON matches; faces are numbered in reading order, top-left first).
+    #[arg(long, value_name = "PATH#INDEX", value_parser = parse_face_ref)]
+    pub exclude: Vec<FaceRef>,
     /// One JSON object per search, one per line.
     #[arg(long)]
     pub json: bool,
+}
+
+/// A face named on the command line: a photo and the face's index within it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FaceRef {
+    pub path: PathBuf,
+    pub index: u32,
+}
+
+/// `PATH#INDEX`; the last `#` splits, so a path may hold `#` itself.
+fn parse_face_ref(s: &str) -> Result<FaceRef, String> {
+    let (path, index) = s
+        .rsplit_once('#')
+        .ok_or_else(|| format!("'{s}' is not PATH#INDEX (e.g. photos/a.jpg#0)"))?;
+    if path.is_empty() {
+        return Err(format!("'{s}' names no photo before '#'"));
+    }
+    let index = index.trim().parse().map_err(|_| {
+        format!("'{index}' after '#' is not a face index (0, 1, 2, … within the photo)")
+    })?;
+    Ok(FaceRef {
+        path: PathBuf::from(path),
+        index,
+    })
 }

@@ -1,29 +1,65 @@
 //! The results: one person's [`Session`] over the current album (ranking, threshold,
-//! quality filter, shown matches, counts, histogram, export request — all core's), the
-//! selection in the grid and whether the photo view is open. No egui and no inference
-//! here, so all of it is tested on hand-made albums.
+//! quality filter, verdicts, shown matches, band, counts, histogram, export request — all
+//! core's), the grid's cells, the selection and whether the photo view is open. No egui
+//! and no inference here, so all of it is tested on hand-made albums.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use facesorter_core::gallery::Album;
-use facesorter_core::search::{ProbeFace, Session, ShownCounts, Threshold};
+use facesorter_core::search::{
+    FaceKey, ProbeFace, Review, Session, SessionMatch, ShownCounts, Threshold, Verdict,
+};
 
 /// The slider's reach: cosines, and no further.
 const THRESHOLD_LIMITS: (f32, f32) = (-1.0, 1.0);
 
+/// The face thumbnails' side in the grid, in points: default and bounds.
+pub const THUMB_SIZE_DEFAULT: f32 = 96.0;
+pub const THUMB_SIZE_RANGE: (f32, f32) = (56.0, 256.0);
+
 #[must_use]
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ResultsCommand {
     SetThreshold(f32),
-    /// Index into the shown matches.
+    /// Index into the grid's cells.
     Select(usize),
-    /// Moves the selection by this many matches (arrow keys), within the shown ones.
+    /// Moves the selection by this many cells (arrow keys).
     MoveSelection(isize),
-    /// Index into the shown matches.
+    /// Index into the grid's cells.
     OpenPhoto(usize),
     OpenSelected,
     ClosePhoto,
+    /// Accepts, rejects or (`None`) clears the verdict on a face.
+    SetVerdict(FaceKey, Option<Verdict>),
+    /// A / X on the selected cell: gives it this verdict, or takes it back if it has it.
+    ToggleSelected(Verdict),
+    /// Forgets every verdict.
+    ClearVerdicts,
+    /// Rejected matches dimmed in place (true) or left out of the grid.
+    ShowRejected(bool),
+    /// The face thumbnails' side in points (clamped to [`THUMB_SIZE_RANGE`]).
+    SetThumbSize(f32),
+    /// Opens the folder holding this photo in the file manager.
+    ShowInFolder(PathBuf),
+}
+
+/// What a grid cell shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CellKind {
+    /// A shown match: exported (accepted ones are marked).
+    Match,
+    /// Above the threshold but rejected: dimmed, not exported.
+    Rejected,
+    /// In the band just below the threshold: dimmed, what lowering it would add.
+    Below,
+}
+
+/// One cell of the grid: a position in the session's ranking and how it is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cell {
+    pub rank: usize,
+    pub kind: CellKind,
 }
 
 pub struct Results {
@@ -35,9 +71,20 @@ pub struct Results {
     min_quality: Option<f32>,
     /// Ranked against a checkpoint while indexing goes on.
     partial: bool,
-    /// Index into the shown matches.
+    /// Index into `cells`.
     selected: Option<usize>,
     photo_open: bool,
+    /// Matches (and rejected ones, if shown) then the band, rebuilt after every change.
+    cells: Vec<Cell>,
+    /// How many of `cells` come before the band.
+    main_cells: usize,
+    show_rejected: bool,
+    thumb_size: f32,
+    /// Verdicts of the last session, kept while its album is gone (an engine restart
+    /// indexes the same gallery again).
+    kept_review: Option<(PathBuf, Review)>,
+    /// What the last "Show in folder" did: the folder asked for, or why it failed.
+    pub folder_message: Option<Result<String, String>>,
 }
 
 impl Results {
@@ -50,7 +97,37 @@ impl Results {
             partial: false,
             selected: None,
             photo_open: false,
+            cells: Vec::new(),
+            main_cells: 0,
+            show_rejected: true,
+            thumb_size: THUMB_SIZE_DEFAULT,
+            kept_review: None,
+            folder_message: None,
         }
+    }
+
+    /// The grid's cells: matches (rejected ones among them when shown) then the band.
+    pub fn cells(&self) -> &[Cell] {
+        &self.cells
+    }
+
+    /// How many cells come before the band.
+    pub fn main_cells(&self) -> usize {
+        self.main_cells
+    }
+
+    /// The match in cell `i`.
+    pub fn cell_match(&self, i: usize) -> Option<(Cell, SessionMatch<'_>)> {
+        let cell = *self.cells.get(i)?;
+        Some((cell, self.session.as_ref()?.match_at(cell.rank)?))
+    }
+
+    pub fn show_rejected(&self) -> bool {
+        self.show_rejected
+    }
+
+    pub fn thumb_size(&self) -> f32 {
+        self.thumb_size
     }
 
     pub fn session(&self) -> Option<&Session> {
@@ -78,7 +155,7 @@ impl Results {
         self.photo_open
     }
 
-    /// How many matches the grid shows.
+    /// How many matches are shown and exported (rejected and band cells not counted).
     pub fn shown_len(&self) -> usize {
         self.session.as_ref().map_or(0, Session::shown_len)
     }
@@ -104,6 +181,9 @@ impl Results {
                 let mut s = Session::new(root, album, self.threshold);
                 s.set_min_quality(self.min_quality);
                 s.set_probes(self.probes.clone());
+                if let Some((_, review)) = self.kept_review.take().filter(|(r, _)| r == root) {
+                    s.set_review(review);
+                }
                 self.session = Some(s);
                 self.selected = None;
                 self.photo_open = false;
@@ -112,9 +192,14 @@ impl Results {
         self.clamp_selection();
     }
 
-    /// No album any more (another gallery opens, or the engine restarts).
+    /// No album any more (another gallery opens, or the engine restarts). The verdicts
+    /// are kept for when the same gallery comes back.
     pub fn clear_album(&mut self) {
-        self.session = None;
+        if let Some(s) = self.session.take() {
+            if !s.review().is_empty() {
+                self.kept_review = Some((s.root().to_path_buf(), s.review().clone()));
+            }
+        }
         self.partial = false;
         self.selected = None;
         self.photo_open = false;
@@ -139,7 +224,11 @@ impl Results {
     }
 
     pub fn apply(&mut self, command: ResultsCommand) {
-        let shown = self.shown_len();
+        let shown = self.cells.len();
+        if !matches!(command, ResultsCommand::ShowInFolder(_)) {
+            // The message was about the photo shown then.
+            self.folder_message = None;
+        }
         match command {
             ResultsCommand::SetThreshold(t) => {
                 let (lo, hi) = THRESHOLD_LIMITS;
@@ -165,21 +254,108 @@ impl Results {
             ResultsCommand::OpenSelected => self.photo_open = self.selected.is_some(),
             ResultsCommand::ClosePhoto => self.photo_open = false,
             ResultsCommand::Select(_) | ResultsCommand::OpenPhoto(_) => {}
+            ResultsCommand::SetVerdict(key, verdict) => {
+                if let Some(s) = &mut self.session {
+                    s.set_verdict(key, verdict);
+                }
+                self.clamp_selection();
+            }
+            ResultsCommand::ToggleSelected(verdict) => {
+                let target = self
+                    .selected
+                    .and_then(|i| self.cell_match(i))
+                    .map(|(_, m)| {
+                        let new = (m.verdict != Some(verdict)).then_some(verdict);
+                        (m.key(), new)
+                    });
+                if let Some((key, new)) = target {
+                    self.apply(ResultsCommand::SetVerdict(key, new));
+                }
+            }
+            ResultsCommand::ClearVerdicts => {
+                if let Some(s) = &mut self.session {
+                    s.clear_review();
+                }
+                self.kept_review = None;
+                self.clamp_selection();
+            }
+            ResultsCommand::ShowRejected(show) => {
+                self.show_rejected = show;
+                self.clamp_selection();
+            }
+            ResultsCommand::SetThumbSize(size) => {
+                let (lo, hi) = THUMB_SIZE_RANGE;
+                if size.is_finite() {
+                    self.thumb_size = size.clamp(lo, hi);
+                }
+            }
+            ResultsCommand::ShowInFolder(photo) => {
+                self.folder_message = Some(show_in_folder(&photo));
+            }
         }
     }
 
-    /// Keeps the selection on a shown match: the threshold or the filter may have hidden
-    /// it (then the nearest one still shown), or hidden every match (then none, and the
-    /// photo view closes).
+    /// The grid's cells from the session: shown and (if wanted) rejected matches in rank
+    /// order, then the band.
+    fn rebuild_cells(&mut self) {
+        self.cells.clear();
+        self.main_cells = 0;
+        let Some(s) = &self.session else {
+            return;
+        };
+        let shown = s.shown_ranks().iter().map(|&rank| Cell {
+            rank,
+            kind: CellKind::Match,
+        });
+        let rejected = s.rejected_ranks().iter().map(|&rank| Cell {
+            rank,
+            kind: CellKind::Rejected,
+        });
+        let mut main: Vec<Cell> = if self.show_rejected {
+            shown.chain(rejected).collect()
+        } else {
+            shown.collect()
+        };
+        main.sort_by_key(|c| c.rank);
+        self.main_cells = main.len();
+        self.cells = main;
+        self.cells.extend(s.band_ranks().iter().map(|&rank| Cell {
+            rank,
+            kind: CellKind::Below,
+        }));
+    }
+
+    /// Rebuilds the cells and keeps the selection on the same face when it is still in
+    /// the grid (a moved threshold reorders the cells); if the threshold, the filter or a
+    /// verdict took it out, on the cell now in its place (the next one); with no cell left,
+    /// none, and the photo view closes.
     fn clamp_selection(&mut self) {
-        let shown = self.shown_len();
-        self.selected = match self.selected {
-            Some(i) if shown > 0 => Some(i.min(shown - 1)),
+        let rank = self
+            .selected
+            .and_then(|i| self.cells.get(i))
+            .map(|c| c.rank);
+        self.rebuild_cells();
+        let shown = self.cells.len();
+        let same = rank.and_then(|r| self.cells.iter().position(|c| c.rank == r));
+        self.selected = match (self.selected, same) {
+            (Some(_), Some(i)) => Some(i),
+            (Some(i), None) if shown > 0 => Some(i.min(shown - 1)),
             _ => None,
         };
         if self.selected.is_none() {
             self.photo_open = false;
         }
+    }
+}
+
+/// Opens the folder holding `photo` in the file manager. Says which folder either way:
+/// the opener does not wait for the file manager, so a desktop without one may show
+/// nothing, and the user can still go there by the path.
+fn show_in_folder(photo: &Path) -> Result<String, String> {
+    let folder = photo.parent().unwrap_or(photo);
+    match opener::open(folder) {
+        Ok(()) => Ok(format!("Opening {} in the file manager", folder.display())),
+        Err(e) => Err(format!("Cannot open {}: {e}", folder.display())),
     }
 }
 
@@ -289,7 +465,9 @@ mod tests {
             r.counts(),
             ShownCounts {
                 faces: 4,
-                photos: 4
+                photos: 4,
+                rejected: 0,
+                accepted: 0,
             }
         );
     }
@@ -315,7 +493,13 @@ mod tests {
         r.apply(ResultsCommand::MoveSelection(1));
         assert_eq!(r.selected(), Some(1));
         r.apply(ResultsCommand::MoveSelection(10));
-        assert_eq!(r.selected(), Some(3), "stops at the last shown match");
+        assert_eq!(
+            r.selected(),
+            Some(4),
+            "stops at the last cell: the band's one face below the threshold"
+        );
+        r.apply(ResultsCommand::MoveSelection(-1));
+        assert_eq!(r.selected(), Some(3));
         r.apply(ResultsCommand::MoveSelection(-2));
         assert_eq!(r.selected(), Some(1));
         r.apply(ResultsCommand::MoveSelection(-5));
@@ -327,16 +511,25 @@ mod tests {
     }
 
     #[test]
-    fn raising_the_threshold_clamps_the_selection_then_clears_it() {
+    fn raising_the_threshold_keeps_the_selected_face_then_clears_it() {
         let mut r = results();
         r.apply(ResultsCommand::OpenPhoto(3));
         assert_eq!((r.selected(), r.photo_open()), (Some(3), true));
+        let face = |r: &Results| r.cell_match(r.selected()?).map(|(_, m)| m.face_index);
+        let before = face(&r);
         r.apply(ResultsCommand::SetThreshold(0.9));
         assert_eq!(r.shown_len(), 2);
-        assert_eq!(r.selected(), Some(1), "the nearest match still shown");
-        assert!(r.photo_open(), "a shown match stays open");
-        r.apply(ResultsCommand::SetThreshold(0.999));
-        assert_eq!((r.shown_len(), r.selected()), (1, Some(0)));
+        assert_eq!(r.cells().len(), 5, "two matches, three below in the band");
+        assert_eq!(face(&r), before, "the same face, now in the band");
+        assert!(r.photo_open(), "a cell still in the grid stays open");
+        // Rejected (and rejected hidden): the face leaves the grid, its successor takes
+        // the selection.
+        let key = r.cell_match(3).expect("cell").1.key();
+        r.apply(ResultsCommand::ShowRejected(false));
+        r.apply(ResultsCommand::SetVerdict(key, Some(Verdict::Rejected)));
+        assert_eq!(r.cells().len(), 4);
+        assert_eq!(r.selected(), Some(3));
+        assert_ne!(face(&r), before);
         r.set_min_quality(Some(100.0));
         assert_eq!(r.shown_len(), 0);
         assert_eq!(r.selected(), None);
@@ -361,7 +554,7 @@ mod tests {
         r.apply(ResultsCommand::Select(3));
         r.set_min_quality(Some(15.0));
         assert_eq!(r.shown_len(), 3, "the norm-5 face is hidden");
-        assert_eq!(r.selected(), Some(2), "clamped to the last shown");
+        assert_eq!(r.selected(), Some(2), "the same face, one cell earlier");
         let norms: Vec<f32> = r
             .session()
             .expect("session")
@@ -429,6 +622,68 @@ mod tests {
             PathBuf::from("/album/sub/a1.jpg")
         );
         assert_eq!(req.threshold, 0.9);
+    }
+
+    #[test]
+    fn a_and_x_toggle_the_selected_cell_and_verdicts_outlive_an_engine_restart() {
+        let mut r = results();
+        r.apply(ResultsCommand::ToggleSelected(Verdict::Rejected));
+        assert_eq!(r.counts().rejected, 0, "nothing selected: nothing rejected");
+        r.apply(ResultsCommand::Select(1));
+        r.apply(ResultsCommand::ToggleSelected(Verdict::Rejected));
+        assert_eq!((r.shown_len(), r.counts().rejected), (3, 1));
+        assert_eq!(r.cells()[1].kind, CellKind::Rejected, "dimmed in place");
+        r.apply(ResultsCommand::ToggleSelected(Verdict::Rejected));
+        assert_eq!(r.counts().rejected, 0, "X again takes it back");
+        r.apply(ResultsCommand::ToggleSelected(Verdict::Accepted));
+        r.apply(ResultsCommand::ToggleSelected(Verdict::Rejected));
+        assert_eq!(
+            r.counts(),
+            ShownCounts {
+                faces: 3,
+                photos: 3,
+                rejected: 1,
+                accepted: 0
+            }
+        );
+        // The engine restarts: the album goes, then the same gallery comes back.
+        r.clear_album();
+        let faces = [
+            (0.0, 20.0),
+            (20.0, 20.0),
+            (40.0, 5.0),
+            (60.0, 20.0),
+            (80.0, 20.0),
+        ];
+        r.set_album(Path::new("/album"), album(&faces), false);
+        assert_eq!(r.counts().rejected, 1, "still rejected");
+        r.clear_album();
+        r.set_album(Path::new("/other"), album(&faces), false);
+        assert_eq!(r.counts().rejected, 0, "another gallery has no verdicts");
+    }
+
+    #[test]
+    fn the_thumbnail_size_stays_in_its_range() {
+        let mut r = results();
+        r.apply(ResultsCommand::SetThumbSize(1000.0));
+        assert_eq!(r.thumb_size(), THUMB_SIZE_RANGE.1);
+        r.apply(ResultsCommand::SetThumbSize(f32::NAN));
+        assert_eq!(r.thumb_size(), THUMB_SIZE_RANGE.1, "NaN ignored");
+        r.apply(ResultsCommand::SetThumbSize(1.0));
+        assert_eq!(r.thumb_size(), THUMB_SIZE_RANGE.0);
+    }
+
+    #[test]
+    fn show_in_folder_names_the_folder_it_cannot_open() {
+        let mut r = results();
+        let missing = std::env::temp_dir().join("facesorter-no-such-folder-here");
+        r.apply(ResultsCommand::ShowInFolder(missing.join("a.jpg")));
+        match &r.folder_message {
+            Some(Err(e)) => assert!(e.contains(&missing.display().to_string()), "{e}"),
+            other => panic!("expected an error naming the folder: {other:?}"),
+        }
+        r.apply(ResultsCommand::MoveSelection(1));
+        assert_eq!(r.folder_message, None, "about the photo shown then");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! All similarities are computed once per query, then sorted; moving the threshold slider
 //! afterwards is a binary search on the sorted list, never a new pass over the matrix.
 
+mod review;
 mod session;
 
 use std::ops::RangeInclusive;
@@ -12,7 +13,10 @@ use rayon::prelude::*;
 use crate::embed::FaceEmbedding;
 use crate::gallery::{Album, FaceRecord, PhotoRecord};
 
-pub use session::{ProbeFace, Session, SessionMatch, ShownCounts, Threshold, ThresholdError};
+pub use review::{face_key_for, FaceKey, FaceKeyError, Review, Verdict};
+pub use session::{
+    ProbeFace, Session, SessionMatch, ShownCounts, Threshold, ThresholdError, DEFAULT_BAND,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SearchError {

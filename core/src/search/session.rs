@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use image::RgbImage;
 
+use super::review::{face_key_for, FaceKey, FaceKeyError, Review, Verdict};
 use super::{MatchView, Query, RankedMatches, SearchError};
 use crate::embed::FaceEmbedding;
 use crate::export::{ExportMatch, ExportRequest, ProbeInfo};
@@ -76,11 +77,15 @@ pub struct ProbeFace {
     pub image: Option<Arc<RgbImage>>,
 }
 
-/// A match above the threshold: the ranking's view (rank, records, score, quality) plus
-/// the photo's absolute path.
+/// How many candidates below the threshold the band shows by default.
+pub const DEFAULT_BAND: usize = 6;
+
+/// A match: the ranking's view (rank, records, score, quality) plus the photo's absolute
+/// path and the user's verdict on it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionMatch<'a> {
     pub path: PathBuf,
+    pub verdict: Option<Verdict>,
     view: MatchView<'a>,
 }
 
@@ -93,6 +98,19 @@ impl<'a> std::ops::Deref for SessionMatch<'a> {
 }
 
 impl SessionMatch<'_> {
+    /// The face's 0-based index within its photo (reading order of the boxes).
+    pub fn index_in_photo(&self) -> u32 {
+        self.face_index.saturating_sub(self.photo.first_face)
+    }
+
+    /// The key its verdict is kept under.
+    pub fn key(&self) -> FaceKey {
+        FaceKey {
+            photo: self.photo.rel_path.clone(),
+            index: self.index_in_photo(),
+        }
+    }
+
     pub fn to_export(&self) -> ExportMatch {
         ExportMatch {
             photo_path: self.path.clone(),
@@ -103,11 +121,16 @@ impl SessionMatch<'_> {
     }
 }
 
-/// How many shown matches there are: faces, and the distinct photos they are in.
+/// How many shown matches there are: faces, and the distinct photos they are in; and how
+/// the user's verdicts changed that.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ShownCounts {
     pub faces: usize,
     pub photos: usize,
+    /// Faces above the threshold (through the quality filter) left out as rejected.
+    pub rejected: usize,
+    /// Shown faces the user accepted (some may be below the threshold).
+    pub accepted: usize,
 }
 
 /// The search for one person in one album.
@@ -125,6 +148,19 @@ pub struct Session {
     counts: ShownCounts,
     /// Why the probes could not be ranked against this album (e.g. another model's).
     error: Option<SearchError>,
+    /// The user's verdicts, by face key: they outlive albums of the same gallery.
+    review: Review,
+    /// `review` resolved on this album, by face index.
+    verdicts: Vec<Option<Verdict>>,
+    /// Ranks of accepted faces, best first (shown whatever the threshold).
+    accepted_ranks: Vec<usize>,
+    /// The best score of a rejected face.
+    first_rejected: Option<f32>,
+    /// Ranks above the threshold, through the filter, that are rejected.
+    rejected_shown: Vec<usize>,
+    /// Ranks of the next candidates below the threshold (not rejected, through the filter).
+    band: Vec<usize>,
+    band_size: usize,
 }
 
 impl Session {
@@ -140,6 +176,13 @@ impl Session {
             shown: Vec::new(),
             counts: ShownCounts::default(),
             error: None,
+            review: Review::default(),
+            verdicts: Vec::new(),
+            accepted_ranks: Vec::new(),
+            first_rejected: None,
+            rejected_shown: Vec::new(),
+            band: Vec::new(),
+            band_size: DEFAULT_BAND,
         }
     }
 
@@ -186,9 +229,14 @@ impl Session {
         self.rank();
     }
 
-    /// Another gallery: its folder and album.
+    /// Another gallery: its folder and album. Verdicts were about the other gallery's
+    /// faces, so they go (the same folder again keeps them).
     pub fn set_gallery(&mut self, root: impl Into<PathBuf>, album: Arc<Album>) {
-        self.root = root.into();
+        let root = root.into();
+        if root != self.root {
+            self.review.clear();
+        }
+        self.root = root;
         self.set_album(album);
     }
 
@@ -230,7 +278,110 @@ impl Session {
         self.cut();
     }
 
-    /// Number of matches shown (above the threshold, through the quality filter).
+    // ---- verdicts ----------------------------------------------------------------------
+
+    /// The verdicts given so far (also those on faces this album does not have).
+    pub fn review(&self) -> &Review {
+        &self.review
+    }
+
+    /// Takes over verdicts given before (the same gallery, indexed again).
+    pub fn set_review(&mut self, review: Review) {
+        self.review = review;
+        self.apply_review();
+    }
+
+    /// Accepts, rejects or (`None`) clears the verdict on the face `key`.
+    pub fn set_verdict(&mut self, key: FaceKey, verdict: Option<Verdict>) {
+        self.review.set(key, verdict);
+        self.apply_review();
+    }
+
+    /// Forgets every verdict.
+    pub fn clear_review(&mut self) {
+        self.review.clear();
+        self.apply_review();
+    }
+
+    /// The key of face `index` of the photo at `path` (relative to the root, or under it).
+    pub fn face_key(&self, path: &Path, index: u32) -> Result<FaceKey, FaceKeyError> {
+        face_key_for(&self.album, &self.root, path, index)
+    }
+
+    /// The verdict on album face `face`.
+    pub fn verdict(&self, face: usize) -> Option<Verdict> {
+        self.verdicts.get(face).copied().flatten()
+    }
+
+    /// The best score of a rejected face: where the first different person is, as far as
+    /// the user has said.
+    pub fn first_rejected_score(&self) -> Option<f32> {
+        self.first_rejected
+    }
+
+    /// Faces above the threshold (through the filter) that are rejected, best first.
+    pub fn rejected(&self) -> impl Iterator<Item = SessionMatch<'_>> + '_ {
+        self.rejected_shown
+            .iter()
+            .filter_map(|&rank| self.match_at_rank(rank))
+    }
+
+    /// How many candidates below the threshold the band holds at most.
+    pub fn set_band_size(&mut self, size: usize) {
+        self.band_size = size;
+        self.cut();
+    }
+
+    /// The next candidates below the threshold, best first: what lowering it would add
+    /// (rejected and accepted faces and those the quality filter hides are skipped).
+    pub fn band(&self) -> impl Iterator<Item = SessionMatch<'_>> + '_ {
+        self.band
+            .iter()
+            .filter_map(|&rank| self.match_at_rank(rank))
+    }
+
+    /// Ranks (positions in [`Self::ranked`]) of the shown matches, the rejected ones above
+    /// the threshold and the band, each best first.
+    pub fn shown_ranks(&self) -> &[usize] {
+        &self.shown
+    }
+
+    pub fn rejected_ranks(&self) -> &[usize] {
+        &self.rejected_shown
+    }
+
+    pub fn band_ranks(&self) -> &[usize] {
+        &self.band
+    }
+
+    /// The match at `rank` in the whole ranking, shown or not.
+    pub fn match_at(&self, rank: usize) -> Option<SessionMatch<'_>> {
+        self.match_at_rank(rank)
+    }
+
+    /// Which probe face album face `face` is closest to (highest cosine): the one to show
+    /// beside it. `None` without probes or past the end.
+    pub fn closest_probe(&self, face: usize) -> Option<usize> {
+        if face >= self.album.face_count() {
+            return None;
+        }
+        let row = self.album.embedding(face);
+        self.probes
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.embedding.unit.len() == row.len())
+            .map(|(i, p)| {
+                let dot: f32 = p.embedding.unit.iter().zip(row).map(|(a, b)| a * b).sum();
+                (i, dot)
+            })
+            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+            .map(|(i, _)| i)
+    }
+
+    // ---- the cut ---------------------------------------------------------------------
+
+    /// Number of matches shown (above the threshold, through the quality filter, not
+    /// rejected; and every accepted face).
     pub fn shown_len(&self) -> usize {
         self.shown.len()
     }
@@ -241,7 +392,7 @@ impl Session {
         self.match_at_rank(rank)
     }
 
-    /// Every shown match, best first.
+    /// Every shown match, best first: what is exported.
     pub fn matches(&self) -> impl Iterator<Item = SessionMatch<'_>> + '_ {
         self.shown
             .iter()
@@ -299,8 +450,31 @@ impl Session {
         let view = self.ranked.as_ref()?.view(&self.album, rank)?;
         Some(SessionMatch {
             path: view.photo.path_in(&self.root),
+            verdict: self.verdict(view.face_index as usize),
             view,
         })
+    }
+
+    /// Resolves the verdicts on this album and ranking, then re-cuts. O(faces): once per
+    /// verdict or album, never per frame.
+    fn apply_review(&mut self) {
+        self.verdicts = self.review.resolve(&self.album);
+        self.accepted_ranks.clear();
+        self.first_rejected = None;
+        if let Some(r) = &self.ranked {
+            if !self.review.is_empty() {
+                for (rank, m) in r.matches().iter().enumerate() {
+                    match self.verdicts.get(m.face as usize).copied().flatten() {
+                        Some(Verdict::Accepted) => self.accepted_ranks.push(rank),
+                        Some(Verdict::Rejected) if self.first_rejected.is_none() => {
+                            self.first_rejected = Some(m.score);
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        self.cut();
     }
 
     /// One pass over the embeddings: every face's similarity to the combined query.
@@ -316,30 +490,74 @@ impl Session {
             },
             None => None,
         };
-        self.cut();
+        self.apply_review();
     }
 
     fn cut(&mut self) {
-        let mut seen = vec![false; self.album.photos().len()];
-        let mut photos = 0;
-        self.shown = match &self.ranked {
-            Some(r) => r
-                .above_filtered(self.threshold.get(), self.min_quality, &self.album)
-                .inspect(|v| {
-                    if let Some(s) = seen.get_mut(v.face.photo as usize) {
-                        if !*s {
-                            *s = true;
-                            photos += 1;
-                        }
-                    }
-                })
-                .map(|v| v.rank)
-                .collect(),
-            None => Vec::new(),
+        self.shown.clear();
+        self.rejected_shown.clear();
+        self.band.clear();
+        let Some(r) = &self.ranked else {
+            self.counts = ShownCounts::default();
+            return;
         };
+        let album = &self.album;
+        let verdict = |face: u32| self.verdicts.get(face as usize).copied().flatten();
+        let min_quality = self.min_quality;
+        let passes = |face: u32| {
+            album
+                .faces()
+                .get(face as usize)
+                .is_some_and(|f| min_quality.is_none_or(|q| f.norm >= q))
+        };
+        let above = r.count_above(self.threshold.get());
+        for (rank, m) in r.above(self.threshold.get()).iter().enumerate() {
+            match verdict(m.face) {
+                Some(Verdict::Accepted) => self.shown.push(rank),
+                Some(Verdict::Rejected) if passes(m.face) => self.rejected_shown.push(rank),
+                None if passes(m.face) => self.shown.push(rank),
+                _ => {}
+            }
+        }
+        // Accepted faces stay shown below the threshold, after those above it.
+        self.shown
+            .extend(self.accepted_ranks.iter().copied().filter(|&k| k >= above));
+        for (offset, m) in r.matches()[above..].iter().enumerate() {
+            if self.band.len() >= self.band_size {
+                break;
+            }
+            if verdict(m.face).is_none() && passes(m.face) {
+                self.band.push(above + offset);
+            }
+        }
+        let mut seen = vec![false; album.photos().len()];
+        let mut photos = 0;
+        for &rank in &self.shown {
+            let photo = r
+                .matches()
+                .get(rank)
+                .and_then(|m| album.faces().get(m.face as usize))
+                .map(|f| f.photo as usize);
+            if let Some(s) = photo.and_then(|p| seen.get_mut(p)) {
+                if !*s {
+                    *s = true;
+                    photos += 1;
+                }
+            }
+        }
         self.counts = ShownCounts {
             faces: self.shown.len(),
             photos,
+            rejected: self.rejected_shown.len(),
+            accepted: self
+                .shown
+                .iter()
+                .filter(|&&k| {
+                    r.matches()
+                        .get(k)
+                        .is_some_and(|m| verdict(m.face) == Some(Verdict::Accepted))
+                })
+                .count(),
         };
     }
 }
