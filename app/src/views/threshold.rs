@@ -62,7 +62,9 @@ pub fn draw(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
             t = stepped;
         }
     }
-    if t != current {
+    // egui's slider puts a threshold set from elsewhere (0.8837 from a histogram click or
+    // the command line) on its 0.01 grid when it draws; only a real move is a change.
+    if t != current && (t - snap(current)).abs() > 1e-4 {
         commands.push(ResultsCommand::SetThreshold(t).into());
     }
     let counts = results.counts();
@@ -78,8 +80,13 @@ pub fn draw(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
             );
         }
         let counts = session.histogram(super::histogram::BINS, RANGE);
-        // The score of the first rejected match comes with per-match review.
-        let drawn = super::histogram::draw(ui, &counts, RANGE, current, None);
+        let drawn = super::histogram::draw(
+            ui,
+            &counts,
+            RANGE,
+            current,
+            session.first_rejected_score(),
+        );
         if let Some(clicked) = drawn.clicked {
             commands.push(ResultsCommand::SetThreshold(clicked).into());
         }
