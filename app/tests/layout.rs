@@ -338,6 +338,18 @@ fn clicking_the_slider_focuses_it_and_arrows_step_it() {
         selected,
         "the arrows did not move the grid's selection"
     );
+    // A threshold off the slider's 0.01 grid (a histogram click, the command line) stays as
+    // set: drawing the slider must not round it and show one face more or less.
+    let ctx = h.ctx.clone();
+    h.state_mut().state.apply(
+        &ctx,
+        facesorter_app::Command::Results(
+            facesorter_app::parts::results::ResultsCommand::SetThreshold(0.4437),
+        ),
+    );
+    h.run_steps(3);
+    let t = h.state().state.results.threshold();
+    assert!((t - 0.4437).abs() < 1e-6, "threshold {t} after drawing");
 }
 
 #[test]
