@@ -1,6 +1,8 @@
-//! Export: the folder (dialog or typed), copies of originals or not, progress, summary.
+//! Export: the folder (dialog or typed), copies of originals or not, the pair size,
+//! progress, and what was written where. Long texts wrap or are cut with the whole text on
+//! hover: nothing here may widen the side panel.
 
-use std::path::PathBuf;
+use facesorter_core::export::PairSize;
 
 use crate::command::Command;
 use crate::parts::dialogs::Pick;
@@ -28,6 +30,19 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
     {
         commands.push(ExportCommand::SetCopyOriginals(copy).into());
     }
+    ui.horizontal(|ui| {
+        ui.label("Pair images:");
+        for size in PairSize::ALL {
+            let (text, hover) = match size {
+                PairSize::Normal => ("Normal", "Photo panels 400 px high"),
+                PairSize::Large => ("Large", "Photo panels 800 px high, text twice as large"),
+            };
+            let selected = state.export.pair_size == size;
+            if ui.radio(selected, text).on_hover_text(hover).clicked() && !selected {
+                commands.push(ExportCommand::SetPairSize(size).into());
+            }
+        }
+    });
     let n = state.results.shown_len();
     match state.export.running() {
         true => {
@@ -59,32 +74,52 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
     }
     match &state.export.outcome {
         Some(Ok(summary)) => {
-            ui.label(format!(
-                "{} {} pair images, {} originals copied, matches.csv and matches.json{}",
-                if summary.cancelled {
-                    "Cancelled after"
-                } else {
-                    "Wrote"
-                },
-                summary.pairs,
-                summary.copies,
-                if summary.failed.is_empty() {
-                    String::new()
-                } else {
-                    format!("; {} failed", summary.failed.len())
-                }
-            ));
-            for (path, reason) in summary.failed.iter().take(10) {
-                ui.weak(format!("{}: {reason}", path.display()));
+            let verb = if summary.cancelled {
+                "Cancelled after writing"
+            } else {
+                "Wrote"
+            };
+            ui.add(egui::Label::new(format!("{verb} {} into:", summary.files_text())).wrap());
+            // The folder on one line, cut to the panel; the whole path on hover.
+            ui.add(egui::Label::new(summary.folder.display().to_string()).truncate())
+                .on_hover_text(summary.folder.display().to_string());
+            if let Some(asked) = &summary.subfolder_of {
+                ui.add(
+                    egui::Label::new(format!(
+                        "A new folder, since {} already held files.",
+                        asked.display()
+                    ))
+                    .wrap(),
+                );
             }
-            if let Some(dir) = &state.export.dir {
-                if ui.button("Open the export folder").clicked() {
-                    commands.push(Command::OpenFolder(PathBuf::from(dir)));
+            if !summary.failed.is_empty() {
+                ui.add(
+                    egui::Label::new(format!("{} could not be written:", summary.failed.len()))
+                        .wrap(),
+                );
+                for (path, reason) in summary.failed.iter().take(10) {
+                    ui.add(
+                        egui::Label::new(
+                            egui::RichText::new(format!("{}: {reason}", path.display())).weak(),
+                        )
+                        .wrap(),
+                    );
                 }
+            }
+            if ui.button("Open the export folder").clicked() {
+                commands.push(ExportCommand::OpenFolder.into());
+            }
+            if let Some(e) = &state.export.open_error {
+                ui.add(
+                    egui::Label::new(egui::RichText::new(e).color(ui.visuals().error_fg_color))
+                        .wrap(),
+                );
             }
         }
         Some(Err(e)) => {
-            ui.colored_label(ui.visuals().error_fg_color, e);
+            ui.add(
+                egui::Label::new(egui::RichText::new(e).color(ui.visuals().error_fg_color)).wrap(),
+            );
         }
         None => {}
     }
