@@ -108,6 +108,17 @@ impl ExportPart {
 /// of it the crate carries; `open` on macOS; the shell on Windows). The error, when there
 /// is one, names the folder so the user can go there by hand.
 pub fn open_folder(dir: &Path) -> Result<(), String> {
-    opener::open(dir)
-        .map_err(|e| format!("Could not open {}: {}", dir.display(), jobs::describe(&e)))
+    opener::open(dir).map_err(|e| {
+        let hint = match e {
+            opener::OpenError::Spawn { .. } if cfg!(target_os = "linux") => {
+                " (opening folders needs xdg-open, from the xdg-utils package)"
+            }
+            _ => "",
+        };
+        format!(
+            "Could not open {}: {}{hint}",
+            dir.display(),
+            jobs::describe(&e)
+        )
+    })
 }

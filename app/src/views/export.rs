@@ -47,19 +47,24 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
     match state.export.running() {
         true => {
             let (done, total) = state.export.progress;
+            // The button first (from the right), then the bar in the room it leaves: a bar
+            // sized by a guess at the button's width overflowed the row, and the side panel
+            // grew to fit it a little more every frame of the export.
             ui.horizontal(|ui| {
-                ui.add(
-                    egui::ProgressBar::new(if total > 0 {
-                        done as f32 / total as f32
-                    } else {
-                        0.0
-                    })
-                    .desired_width(ui.available_width() - 80.0)
-                    .text(format!("{done}/{total} exported")),
-                );
-                if ui.button("Cancel export").clicked() {
-                    commands.push(ExportCommand::Cancel.into());
-                }
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    if ui.button("Cancel export").clicked() {
+                        commands.push(ExportCommand::Cancel.into());
+                    }
+                    ui.add(
+                        egui::ProgressBar::new(if total > 0 {
+                            done as f32 / total as f32
+                        } else {
+                            0.0
+                        })
+                        .desired_width(ui.available_width())
+                        .text(format!("{done}/{total} exported")),
+                    );
+                });
             });
         }
         false => {
@@ -80,9 +85,8 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
                 "Wrote"
             };
             ui.add(egui::Label::new(format!("{verb} {} into:", summary.files_text())).wrap());
-            // The folder on one line, cut to the panel; the whole path on hover.
-            ui.add(egui::Label::new(summary.folder.display().to_string()).truncate())
-                .on_hover_text(summary.folder.display().to_string());
+            // The folder on one line, cut to the panel; egui shows the whole path on hover.
+            ui.add(egui::Label::new(summary.folder.display().to_string()).truncate());
             if let Some(asked) = &summary.subfolder_of {
                 ui.add(
                     egui::Label::new(format!(
