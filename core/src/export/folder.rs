@@ -106,13 +106,12 @@ fn subfolder_name(probe: &Path, when: SystemTime) -> String {
     let stem = probe
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
+        .filter(|s| !s.trim_end_matches(['.', ' ']).is_empty())
+        .unwrap_or_else(|| "probe".into());
     // A trailing dot keeps a dot inside the stem from being taken for an extension.
     let stem = files::sanitize_file_name(&format!("{stem}."));
     let stem = files::cut_at_bytes(&stem, files::MAX_NAME_BYTES - STAMP_BYTES);
-    let stem = stem.trim_end_matches(['.', ' ']);
-    let stem = if stem.is_empty() { "probe" } else { stem };
-    format!("{stem}-{stamp}")
+    format!("{}-{stamp}", stem.trim_end_matches(['.', ' ']))
 }
 
 #[cfg(test)]
