@@ -13,15 +13,18 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
     ui.heading("Export");
     ui.horizontal(|ui| {
         let label = ui.label("Export folder:");
-        ui.add(
-            egui::TextEdit::singleline(&mut state.settings.export_dir)
-                .hint_text("a folder path")
-                .desired_width(ui.available_width() - 80.0),
-        )
-        .labelled_by(label.id);
-        if ui.button("Choose…").clicked() {
-            commands.push(Pick::ExportFolder.into());
-        }
+        // The button from the right, the field in the room left: never wider than the row.
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if ui.button("Choose…").clicked() {
+                commands.push(Pick::ExportFolder.into());
+            }
+            ui.add(
+                egui::TextEdit::singleline(&mut state.settings.export_dir)
+                    .hint_text("a folder path")
+                    .desired_width(ui.available_width()),
+            )
+            .labelled_by(label.id);
+        });
     });
     let mut copy = state.settings.copy_originals;
     if ui
