@@ -818,15 +818,54 @@ fn a_probe_folder_exports_pairs_and_unmatched_faces_and_overwrites_nothing() {
     let crop = image::open(export.join("unmatched/stranger_face1.jpg")).expect("crop decodes");
     assert!(crop.width() > 20 && crop.height() > 20);
 
-    // The same export again: every earlier file byte-identical, new ones beside them.
-    let (out, _) = find_json(&cache_home, &args);
+    // The same export again: every earlier file byte-identical, and the new run in a new
+    // subfolder named after the first probe photo, laid out as the first run was.
+    let (out, lines) = find_json(&cache_home, &args);
     assert!(out.status.success(), "{}", stderr(&out));
     let second = tree(&export);
     for (path, bytes) in &first {
         assert_eq!(second.get(path), Some(bytes), "{} changed", path.display());
     }
     assert_eq!(second.len(), 2 * first.len());
-    assert!(export.join("unmatched/stranger_face1 (2).jpg").is_file());
+    let folders: Vec<PathBuf> = std::fs::read_dir(&export)
+        .expect("read export")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.is_dir()
+                && p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("couple-"))
+        })
+        .collect();
+    assert_eq!(folders.len(), 1, "{folders:?}");
+    let sub = &folders[0];
+    let mut second_names: Vec<String> = tree(sub)
+        .keys()
+        .map(|k| {
+            k.strip_prefix(sub)
+                .expect("under sub")
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    second_names.sort();
+    let mut first_names = names.clone();
+    first_names.sort();
+    assert_eq!(
+        second_names, first_names,
+        "the same layout, no numbered names"
+    );
+    // The JSON says where each search's files went.
+    for line in &lines {
+        let e = &line["export"];
+        assert_eq!(e["subfolder_of"], p(&export), "{line}");
+        let folder = PathBuf::from(e["folder"].as_str().expect("folder"));
+        assert!(folder.starts_with(sub), "{line}");
+        for f in e["files"].as_array().expect("files") {
+            let f = PathBuf::from(f.as_str().expect("file"));
+            assert!(f.starts_with(&folder) && f.is_file(), "{line}");
+        }
+    }
     // The originals are untouched.
     assert_eq!(
         std::fs::read(probes.join("couple.jpg")).expect("read"),
@@ -1532,4 +1571,89 @@ fn gallery_relative(m: &Value, gallery: &Path) -> String {
     let path = Path::new(m["path"].as_str().expect("path"));
     let rel = path.strip_prefix(gallery).expect("under the gallery");
     format!("{}#{}", p(rel), m["index"].as_u64().expect("index"))
+}
+
+#[test]
+fn an_export_into_a_folder_holding_files_goes_into_a_new_subfolder_and_says_so() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let gallery = tmp.path().join("gallery");
+    copy_deepface(&gallery, &["img1.jpg", "img2.jpg"]);
+    let cache_home = tmp.path().join("cache");
+    let export = tmp.path().join("export");
+    std::fs::create_dir_all(&export).expect("mkdir");
+    std::fs::write(export.join("matches.csv"), b"someone else's table").expect("write");
+    let probe = gallery.join("img1.jpg");
+    let args = [
+        "find",
+        "--gallery",
+        p(&gallery),
+        "--threshold",
+        "0.99",
+        "--export",
+        p(&export),
+        "--pair-size",
+        "large",
+        p(&probe),
+    ];
+    let out = album(&cache_home, &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read(export.join("matches.csv")).expect("read"),
+        b"someone else's table"
+    );
+    let subs: Vec<PathBuf> = std::fs::read_dir(&export)
+        .expect("read export")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    assert_eq!(subs.len(), 1, "{subs:?}");
+    let sub = &subs[0];
+    let name = sub
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned();
+    let stamp = name.strip_prefix("img1-").expect("named after the probe");
+    assert!(
+        stamp.len() == 15 && stamp.chars().filter(char::is_ascii_digit).count() == 14,
+        "{name}"
+    );
+    let files = file_names(sub);
+    assert_eq!(
+        files,
+        ["001_score-1.000_img1.jpg", "matches.csv", "matches.json"],
+        "{files:?}"
+    );
+    let pair = image::open(sub.join(&files[0])).expect("pair decodes");
+    assert_eq!(
+        pair.height(),
+        2 * 464,
+        "--pair-size large doubles the 464-px pair"
+    );
+    // The text output names the folder and the files actually written.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let expected = format!(
+        "exported 1 pair image, matches.csv, matches.json in {} (a new folder: {} was not empty)",
+        sub.display(),
+        export.display()
+    );
+    assert!(
+        stdout.lines().any(|l| l == expected),
+        "{expected:?} not in:\n{stdout}"
+    );
+
+    // --pair-size without --export is refused.
+    let out = album(
+        &cache_home,
+        &[
+            "find",
+            "--gallery",
+            p(&gallery),
+            "--pair-size",
+            "large",
+            p(&probe),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }

@@ -3,7 +3,7 @@
 //! core's [`Session`] — the same search the window runs — once per probe face, or once for
 //! every probe face together with `--same-person`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -11,7 +11,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use facesorter_core::engine::{largest_face, FaceEngine};
 use facesorter_core::error::chain;
-use facesorter_core::export::{export_matches, save_face_crop, FolderNames};
+use facesorter_core::export::{save_face_crop, write_matches, ExportFolder, ExportSummary};
 use facesorter_core::gallery::GalleryCache;
 use facesorter_core::index::{
     find_photos, index_gallery, IndexEvent, IndexOptions, IndexOutcome, IndexSummary,
@@ -188,6 +188,19 @@ pub fn find(engine_args: &EngineArgs, args: &FindArgs) -> anyhow::Result<ExitCod
         probes.into_iter().map(|p| vec![p]).collect()
     };
     let several = searches.len() > 1;
+    // Where this run exports, decided once: a folder already holding something gets a new
+    // subfolder, inside which the run is laid out as it would be at the top.
+    let mut folder = match (&args.export, searches.first().and_then(|s| s.first())) {
+        (Some(dir), Some(first)) => match ExportFolder::open(dir, &first.face.source) {
+            Ok(folder) => Some(folder),
+            Err(e) => {
+                failures += 1;
+                eprintln!("facesorter: export: {}", terminal_safe(&chain(&e)));
+                None
+            }
+        },
+        _ => None,
+    };
     let mut session = Session::new(&args.gallery, outcome.album, threshold);
     // The same rejection the window's Reject button makes: out of every search and export.
     for face in &args.exclude {
@@ -196,7 +209,6 @@ pub fn find(engine_args: &EngineArgs, args: &FindArgs) -> anyhow::Result<ExitCod
             .with_context(|| format!("--exclude {}#{}", face.path.display(), face.index))?;
         session.set_verdict(key, Some(Verdict::Rejected));
     }
-    let mut folders = FolderNames::new();
     let model = engine.recognizer_model().name();
     for search in &searches {
         session.set_probes(search.iter().map(|p| p.face.clone()).collect());
@@ -207,46 +219,111 @@ pub fn find(engine_args: &EngineArgs, args: &FindArgs) -> anyhow::Result<ExitCod
             .matches()
             .take(args.top.unwrap_or(usize::MAX))
             .collect();
+        let export = folder.as_mut().map(|folder| {
+            let target = ExportTarget {
+                folder,
+                several,
+                model: &model,
+                args,
+            };
+            target.export(&session, search, &shown, &cancel)
+        });
         if args.json {
-            print_json(&ProbeResultJson::new(search, &shown));
+            print_json(&ProbeResultJson::new(search, &shown, export.as_ref()));
         } else {
             print_result_text(search, &shown);
+            if let Some(export) = &export {
+                println!("{}", export.text);
+            }
         }
-        let Some(dir) = &args.export else { continue };
-        if shown.is_empty() {
-            failures += save_unmatched(search, &dir.join("unmatched"));
-            continue;
-        }
-        // Each probe face in a folder of its own, named after it and never shared.
-        let target = match (several, search.first()) {
-            (true, Some(first)) => dir.join(folders.claim(&first.label())),
-            _ => dir.clone(),
-        };
-        let (failed, interrupted) = export_search(&session, &target, &model, args.top, &cancel);
-        failures += failed;
-        if interrupted {
+        let Some(export) = export else { continue };
+        failures += export.failed;
+        if export.interrupted {
             return Ok(interrupt::stopped(&format!(
                 "the pairs exported so far are kept in {} (its matches.csv lists them)",
-                shown_path(&target)
+                shown_path(&export.folder)
             )));
         }
     }
     Ok(exit_code(failures))
 }
 
-/// Exports the session's shown matches (at most `top`) into `target`. Returns how many
-/// items failed (each reported; the others are still written) and whether Ctrl-C stopped it.
+/// Where and how one run of `find` exports.
+struct ExportTarget<'a> {
+    folder: &'a mut ExportFolder,
+    /// Several searches: each gets a folder of its own inside the run's folder.
+    several: bool,
+    model: &'a str,
+    args: &'a FindArgs,
+}
+
+/// What one search's export wrote, for the text and JSON output.
+struct SearchExport {
+    /// The folder its files went into.
+    folder: PathBuf,
+    /// The folder given with `--export`, when it held something and the run went into a
+    /// new subfolder of it.
+    subfolder_of: Option<PathBuf>,
+    files: Vec<PathBuf>,
+    pairs: usize,
+    /// Items that could not be written (each reported on stderr).
+    failed: usize,
+    /// Stopped by Ctrl-C.
+    interrupted: bool,
+    /// One line saying what was written where.
+    text: String,
+}
+
+impl ExportTarget<'_> {
+    /// Exports one search's `shown` matches, or saves its probe faces in `unmatched/` when
+    /// there are none.
+    fn export(
+        self,
+        session: &Session,
+        search: &[Probe],
+        shown: &[SessionMatch<'_>],
+        cancel: &AtomicBool,
+    ) -> SearchExport {
+        let subfolder_of = self
+            .folder
+            .is_new_subfolder()
+            .then(|| self.folder.asked().to_path_buf());
+        let mut export = if shown.is_empty() {
+            save_unmatched(search, &self.folder.unmatched())
+        } else {
+            // Each probe face in a folder of its own, named after it and never shared.
+            let target = match (self.several, search.first()) {
+                (true, Some(first)) => self.folder.face_folder(&first.label()),
+                _ => self.folder.root().to_path_buf(),
+            };
+            export_search(session, &target, self.model, self.args, cancel)
+        };
+        if let Some(asked) = &subfolder_of {
+            export.text.push_str(&format!(
+                " (a new folder: {} was not empty)",
+                shown_path(asked)
+            ));
+        }
+        export.subfolder_of = subfolder_of;
+        export
+    }
+}
+
+/// Exports the session's shown matches (at most `--top`) into `target`, reporting on stderr
+/// each item that failed (the others are still written).
 fn export_search(
     session: &Session,
     target: &Path,
     model: &str,
-    top: Option<usize>,
+    args: &FindArgs,
     cancel: &AtomicBool,
-) -> (usize, bool) {
-    let Some(request) = session.export_request(target, model, false, top) else {
-        return (0, false);
+) -> SearchExport {
+    let mut export = SearchExport::empty(target);
+    let Some(mut request) = session.export_request(target, model, false, args.top) else {
+        return export;
     };
-    match export_matches(&request, &mut |_, _| {}, cancel) {
+    request.pair_size = args.pair_size.into();
+    match write_matches(&request, &mut |_, _| {}, cancel) {
         Ok(summary) => {
             for (path, reason) in &summary.failed {
                 eprintln!(
@@ -255,11 +332,45 @@ fn export_search(
                     terminal_safe(reason)
                 );
             }
-            (summary.failed.len(), summary.cancelled)
+            export.text = exported_text(&summary);
+            export.failed = summary.failed.len();
+            export.interrupted = summary.cancelled;
+            export.pairs = summary.pairs;
+            export.files = summary.written;
         }
         Err(e) => {
             eprintln!("facesorter: export: {}", terminal_safe(&chain(&e)));
-            (1, false)
+            export.failed = 1;
+            export.text = format!("nothing exported to {}", shown_path(target));
+        }
+    }
+    export
+}
+
+/// "exported 12 pair images, matches.csv, matches.json in /x/y/alice-20261202-223000".
+fn exported_text(summary: &ExportSummary) -> String {
+    let verb = if summary.cancelled {
+        "interrupted after exporting"
+    } else {
+        "exported"
+    };
+    format!(
+        "{verb} {} in {}",
+        summary.files_text(),
+        shown_path(&summary.folder)
+    )
+}
+
+impl SearchExport {
+    fn empty(folder: &Path) -> Self {
+        Self {
+            folder: folder.to_path_buf(),
+            subfolder_of: None,
+            files: Vec::new(),
+            pairs: 0,
+            failed: 0,
+            interrupted: false,
+            text: String::new(),
         }
     }
 }
@@ -370,30 +481,67 @@ fn probe_faces(
         .collect())
 }
 
-/// A search that matched nothing: each of its probe faces is saved as a crop in `dir`.
-/// Returns how many could not be; one failure does not stop the others.
-fn save_unmatched(search: &[Probe], dir: &Path) -> usize {
-    let mut failed = 0;
+/// A search that matched nothing: each of its probe faces is saved as a crop in `dir`;
+/// one that cannot be is reported and does not stop the others.
+fn save_unmatched(search: &[Probe], dir: &Path) -> SearchExport {
+    let mut export = SearchExport::empty(dir);
     for probe in search {
         let Some(image) = &probe.face.image else {
             continue;
         };
-        if let Err(e) = save_face_crop(dir, image, &probe.face.face_box, &probe.label()) {
-            failed += 1;
-            eprintln!("facesorter: export: {}", terminal_safe(&chain(&e)));
+        match save_face_crop(dir, image, &probe.face.face_box, &probe.label()) {
+            Ok(path) => export.files.push(path),
+            Err(e) => {
+                export.failed += 1;
+                eprintln!("facesorter: export: {}", terminal_safe(&chain(&e)));
+            }
         }
     }
-    failed
+    let n = export.files.len();
+    export.text = format!(
+        "saved {n} unmatched probe face{} in {}",
+        if n == 1 { "" } else { "s" },
+        shown_path(dir)
+    );
+    export
 }
 
 /// One line per search (`--json`): `probe` and `face` are the first probe face's, as they
-/// were before searches could combine faces; `probes` lists every face of the query.
+/// were before searches could combine faces; `probes` lists every face of the query;
+/// `export` (with `--export` only) what was written where.
 #[derive(Debug, Serialize)]
 struct ProbeResultJson {
     probe: String,
     face: ProbeFaceJson,
     matches: Vec<MatchJson>,
     probes: Vec<ProbeJson>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    export: Option<ExportJson>,
+}
+
+/// What one search's export wrote: the folder the files actually went into (a new
+/// subfolder of the `--export` folder when that one held something, `unmatched/` for a
+/// search that matched nobody) and every file written.
+#[derive(Debug, Serialize)]
+struct ExportJson {
+    folder: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subfolder_of: Option<String>,
+    files: Vec<String>,
+    pairs: usize,
+    failed: usize,
+}
+
+impl From<&SearchExport> for ExportJson {
+    fn from(e: &SearchExport) -> Self {
+        Self {
+            folder: display_path(&e.folder),
+            subfolder_of: e.subfolder_of.as_deref().map(display_path),
+            files: e.files.iter().map(|f| display_path(f)).collect(),
+            pairs: e.pairs,
+            failed: e.failed,
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -423,7 +571,7 @@ struct MatchJson {
 }
 
 impl ProbeResultJson {
-    fn new(search: &[Probe], matches: &[SessionMatch<'_>]) -> Self {
+    fn new(search: &[Probe], matches: &[SessionMatch<'_>], export: Option<&SearchExport>) -> Self {
         let first = search.first().map(|p| &p.face);
         Self {
             probe: first.map(|f| display_path(&f.source)).unwrap_or_default(),
@@ -449,6 +597,7 @@ impl ProbeResultJson {
                     norm: p.face.embedding.norm,
                 })
                 .collect(),
+            export: export.map(ExportJson::from),
         }
     }
 }

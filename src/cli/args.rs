@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use facesorter_core::align::AlignMethod;
 use facesorter_core::detect::DetectorParams;
 use facesorter_core::engine::EngineOptions;
+use facesorter_core::export::PairSize;
 use facesorter_core::geometry::Landmarks;
 use facesorter_core::models::{self, ColorOrder, ModelSpec, RecognizerOverrides};
 use facesorter_core::runtime::{ExecutionProviderKind, Precision, ProviderRequest};
@@ -262,6 +263,23 @@ pub enum FaceChoice {
     All,
 }
 
+/// How big exported pair images are drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum PairSizeArg {
+    #[default]
+    Normal,
+    Large,
+}
+
+impl From<PairSizeArg> for PairSize {
+    fn from(size: PairSizeArg) -> Self {
+        match size {
+            PairSizeArg::Normal => PairSize::Normal,
+            PairSizeArg::Large => PairSize::Large,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct FindArgs {
     /// The gallery folder searched (indexed first when needed).
@@ -287,6 +305,9 @@ pub struct FindArgs {
     /// Export the matched pairs into this folder: a sub-folder per search when there are
     /// several (named after its probe photo and face, never shared); faces with no match
     /// go to unmatched/.
+    ///
+    /// A DIR that already holds anything gets a new sub-folder `<probe>-<YYYYMMDD-HHMMSS>`
+    /// (local time) for this export, so exports never mix.
     #[arg(long, value_name = "DIR")]
     pub export: Option<PathBuf>,
     /// Leave this face out of every search and export (may be repeated): PATH as given or
@@ -294,6 +315,9 @@ pub struct FindArgs {
     /// `index` of find's JSON matches; faces are numbered in reading order, top-left first).
     #[arg(long, value_name = "PATH#INDEX", value_parser = parse_face_ref)]
     pub exclude: Vec<FaceRef>,
+    /// Size of the exported pair images: normal (panels 400 px high) or large (800 px).
+    #[arg(long, value_enum, default_value_t = PairSizeArg::Normal, requires = "export")]
+    pub pair_size: PairSizeArg,
     /// One JSON object per search, one per line.
     #[arg(long)]
     pub json: bool,

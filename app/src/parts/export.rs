@@ -1,9 +1,11 @@
-//! Export: the job writing the pairs, its progress and outcome. The request itself is
-//! the search session's (`Session::export_request`).
+//! Export: the job writing the pairs, its progress and outcome, the pair size, and opening
+//! the folder written. The request itself is the search session's
+//! (`Session::export_request`); where it goes (the folder named, or a new subfolder of it
+//! when that holds something) is the core's rule, the same as the command line's.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use facesorter_core::export::{ExportRequest, ExportSummary};
+use facesorter_core::export::{ExportRequest, ExportSummary, PairSize};
 
 use crate::jobs::export::ExportEvent;
 use crate::jobs::{self, Job};
@@ -13,8 +15,11 @@ use crate::jobs::{self, Job};
 pub enum ExportCommand {
     SetFolder(String),
     SetCopyOriginals(bool),
+    SetPairSize(PairSize),
     Start,
     Cancel,
+    /// Opens the folder the last export wrote into in the system's file manager.
+    OpenFolder,
 }
 
 #[derive(Default)]
@@ -22,8 +27,13 @@ pub struct ExportPart {
     job: Option<Job<ExportEvent>>,
     pub progress: (usize, usize),
     pub outcome: Option<Result<ExportSummary, String>>,
-    /// The folder of the last export started.
+    /// The folder named for the last export started (it may have gone into a subfolder:
+    /// the outcome says where).
     pub dir: Option<PathBuf>,
+    /// How big the pair images are drawn.
+    pub pair_size: PairSize,
+    /// Why the export folder could not be opened, naming it; cleared by the next try.
+    pub open_error: Option<String>,
 }
 
 impl ExportPart {
@@ -31,14 +41,16 @@ impl ExportPart {
         self.job.is_some()
     }
 
-    /// Starts writing `request` (ignored while an export runs).
-    pub fn start(&mut self, ctx: &egui::Context, request: ExportRequest) {
+    /// Starts writing `request` at the chosen pair size (ignored while an export runs).
+    pub fn start(&mut self, ctx: &egui::Context, mut request: ExportRequest) {
         if self.running() {
             return;
         }
+        request.pair_size = self.pair_size;
         self.dir = Some(request.dir.clone());
         self.progress = (0, request.matches.len());
         self.outcome = None;
+        self.open_error = None;
         self.job = Some(jobs::export::spawn(ctx, request));
     }
 
@@ -51,6 +63,22 @@ impl ExportPart {
         if let Some(job) = &self.job {
             job.cancel();
         }
+    }
+
+    /// The folder the last finished export wrote into.
+    pub fn written_folder(&self) -> Option<&Path> {
+        match &self.outcome {
+            Some(Ok(summary)) => Some(&summary.folder),
+            _ => None,
+        }
+    }
+
+    /// Opens the folder the last export wrote into; a failure is kept to be shown.
+    pub fn open_written_folder(&mut self) {
+        self.open_error = match self.written_folder() {
+            Some(folder) => open_folder(folder).err(),
+            None => Some("No export has finished yet.".into()),
+        };
     }
 
     pub fn poll(&mut self) {
@@ -74,4 +102,23 @@ impl ExportPart {
             self.job = None;
         }
     }
+}
+
+/// Opens `dir` in the system's file manager (`opener`: `xdg-open` on Linux, or the copy
+/// of it the crate carries; `open` on macOS; the shell on Windows). The error, when there
+/// is one, names the folder so the user can go there by hand.
+pub fn open_folder(dir: &Path) -> Result<(), String> {
+    opener::open(dir).map_err(|e| {
+        let hint = match e {
+            opener::OpenError::Spawn { .. } if cfg!(target_os = "linux") => {
+                " (opening folders needs xdg-open, from the xdg-utils package)"
+            }
+            _ => "",
+        };
+        format!(
+            "Could not open {}: {}{hint}",
+            dir.display(),
+            jobs::describe(&e)
+        )
+    })
 }

@@ -293,7 +293,9 @@ impl AppState {
         match command {
             ExportCommand::SetFolder(dir) => self.settings.export_dir = dir,
             ExportCommand::SetCopyOriginals(copy) => self.settings.copy_originals = copy,
+            ExportCommand::SetPairSize(size) => self.export.pair_size = size,
             ExportCommand::Cancel => self.export.cancel(),
+            ExportCommand::OpenFolder => self.export.open_written_folder(),
             ExportCommand::Start => {
                 let dir = self.settings.export_dir.trim();
                 if dir.is_empty() {
@@ -352,15 +354,7 @@ impl AppState {
 }
 
 fn open_folder(dir: &Path) {
-    let opener = if cfg!(target_os = "macos") {
-        "open"
-    } else if cfg!(windows) {
-        "explorer"
-    } else {
-        "xdg-open"
-    };
-    // Spawned, not waited for: the file manager lives on after the window.
-    if let Err(e) = std::process::Command::new(opener).arg(dir).spawn() {
-        log::warn!("cannot open {}: {e}", dir.display());
+    if let Err(e) = export::open_folder(dir) {
+        log::warn!("{e}");
     }
 }

@@ -41,6 +41,22 @@ pub(super) fn create_unique(dir: &Path, file_name: &str) -> Result<(File, PathBu
     })
 }
 
+/// Creates a new folder named `name` in `parent`, or `name (2)`, `name (3)`, … when that is
+/// taken: never a folder that already existed.
+pub(super) fn create_unique_dir(parent: &Path, name: &str) -> Result<PathBuf, ExportError> {
+    for n in 1..=MAX_SUFFIX {
+        let path = parent.join(numbered(name, "", n));
+        match fs::create_dir(&path) {
+            Ok(()) => return Ok(path),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(source) => return Err(ExportError::CreateDir { path, source }),
+        }
+    }
+    Err(ExportError::NoFreeName {
+        path: parent.join(name),
+    })
+}
+
 /// Writes `bytes` to a new file (see [`create_unique`]); a partly written file is removed.
 pub(super) fn write_unique(
     dir: &Path,
@@ -131,7 +147,7 @@ pub(super) fn sanitize_file_name(name: &str) -> String {
 }
 
 /// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
-fn cut_at_bytes(s: &str, max: usize) -> &str {
+pub(super) fn cut_at_bytes(s: &str, max: usize) -> &str {
     if s.len() <= max {
         return s;
     }

@@ -1,12 +1,15 @@
 //! Writing matches to a folder the user names: one side-by-side JPEG per match (the probe
-//! face beside the gallery photo with the matched face boxed and a label underneath),
-//! `matches.csv` and `matches.json` describing every match, and optionally copies of the
-//! matched originals in `originals/`.
+//! face, boxed, beside the gallery photo with the matched face boxed, and a label strip
+//! naming both with a legend of the box colours), `matches.csv` and `matches.json`
+//! describing every match, and optionally copies of the matched originals in `originals/`.
 //!
-//! Nothing in the folder is ever replaced: each file is created with `create_new`, and a
-//! name already taken becomes `name (2).ext`, `name (3).ext`, …. Originals are only read.
+//! Exports never mix: a folder that already holds something gets a new subfolder for the
+//! export ([`ExportFolder`]). Nothing is ever replaced either: each file is created with
+//! `create_new`, and a name already taken — only possible in a folder written concurrently —
+//! becomes `name (2).ext`, `name (3).ext`, …. Originals are only read.
 
 mod files;
+mod folder;
 mod font;
 mod render;
 
@@ -29,7 +32,11 @@ use crate::geometry::FaceBox;
 use crate::photo::{load_photo, PhotoLimits};
 
 pub use files::FolderNames;
-pub use render::{GALLERY_MAX_WIDTH, LABEL_HEIGHT, PAIR_HEIGHT, PANEL_HEIGHT, PROBE_MAX_WIDTH};
+pub use folder::{ExportFolder, UNMATCHED_DIR};
+pub use render::{
+    PairSize, GALLERY_MAX_WIDTH, GAP, LABEL_HEIGHT, MATCH_LINE_HEIGHT, PAIR_HEIGHT, PANEL_HEIGHT,
+    PROBE_BOX_COLOR, PROBE_LINE_HEIGHT, PROBE_MAX_WIDTH,
+};
 
 /// JPEG quality of pair images and face crops.
 pub const JPEG_QUALITY: u8 = 90;
@@ -78,7 +85,8 @@ pub struct ExportMatch {
 /// What to export, and where.
 #[derive(Debug, Clone)]
 pub struct ExportRequest {
-    /// The folder to write into; created if missing.
+    /// The folder the user named: [`export_matches`] writes into it when it is missing or
+    /// empty, else into a new subfolder of it; [`write_matches`] writes into it as it is.
     pub dir: PathBuf,
     pub probe: ProbeInfo,
     /// Ranked, best first: the order gives the `NNN_` prefix of the pair images.
@@ -88,11 +96,18 @@ pub struct ExportRequest {
     pub model: String,
     /// Also copy each matched photo (once, however often it matched) into `originals/`.
     pub copy_originals: bool,
+    /// How big the pair images are drawn.
+    pub pair_size: PairSize,
 }
 
 /// What an export did.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExportSummary {
+    /// The folder the files went into.
+    pub folder: PathBuf,
+    /// The folder the user named, when it already held something and the export went into
+    /// a new subfolder of it (`folder`).
+    pub subfolder_of: Option<PathBuf>,
     /// Every file created, in the order written.
     pub written: Vec<PathBuf>,
     /// Items that could not be written: the source photo (or target file) and why.
@@ -107,6 +122,33 @@ pub struct ExportSummary {
     /// Stopped by the cancel flag before every match was done; the manifests then list
     /// the matches done so far.
     pub cancelled: bool,
+}
+
+impl ExportSummary {
+    /// What was written, by kind and name: "12 pair images, 3 originals, matches.csv,
+    /// matches.json" (the manifests by the names they actually got).
+    pub fn files_text(&self) -> String {
+        let mut parts = vec![count(self.pairs, "pair image", "pair images")];
+        if self.copies > 0 {
+            parts.push(count(self.copies, "original", "originals"));
+        }
+        for manifest in [&self.csv, &self.json].into_iter().flatten() {
+            if let Some(name) = manifest.file_name() {
+                parts.push(name.to_string_lossy().into_owned());
+            }
+        }
+        parts.join(", ")
+    }
+
+    /// What was written and where: "12 pair images, matches.csv, matches.json in
+    /// /x/y/alice-20261202-223000".
+    pub fn text(&self) -> String {
+        format!("{} in {}", self.files_text(), self.folder.display())
+    }
+}
+
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Why an export (or a face crop) could not be written.
@@ -160,15 +202,20 @@ pub enum ExportError {
 /// placed inside the gallery does not add its own pair images to the album.
 pub const EXPORT_MARKER: &str = ".facesorter-export";
 
-/// Creates an export folder if needed and marks it (best effort: the marker only spares
-/// a later indexing run some work).
+/// Creates an export folder if needed and marks it.
 fn ensure_export_dir(dir: &Path) -> Result<(), ExportError> {
     ensure_dir(dir)?;
+    mark_export_dir(dir);
+    Ok(())
+}
+
+/// Marks an export folder (best effort: the marker only spares a later indexing run some
+/// work).
+fn mark_export_dir(dir: &Path) {
     let _ = fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(dir.join(EXPORT_MARKER));
-    Ok(())
 }
 
 /// Creates `dir` (and its parents) if needed.
@@ -274,20 +321,49 @@ fn file_name_of(path: &Path) -> String {
 /// decoded once.
 type LoadedPhoto = (PathBuf, Result<Rc<RgbImage>, String>);
 
-/// Exports `req.matches` into `req.dir` (see the module docs). `progress(done, total)` is
-/// called before the first match and after each one; setting `cancel` stops before the
-/// next match. Fails only when the folder cannot be created; anything else that goes
-/// wrong with one item is recorded in [`ExportSummary::failed`] and the export goes on.
+/// Exports `req.matches` into the folder the user named, `req.dir`, when it is missing or
+/// empty, else into a new subfolder of it ([`ExportFolder`]); the summary names the folder
+/// written. `progress(done, total)` is called before the first match and after each one;
+/// setting `cancel` stops before the next match. Fails only when the folder cannot be
+/// created; anything else that goes wrong with one item is recorded in
+/// [`ExportSummary::failed`] and the export goes on.
 pub fn export_matches(
     req: &ExportRequest,
     progress: &mut dyn FnMut(usize, usize),
     cancel: &AtomicBool,
 ) -> Result<ExportSummary, ExportError> {
+    let folder = ExportFolder::open(&req.dir, &req.probe.path)?;
+    let mut summary = write_into(folder.root(), req, progress, cancel)?;
+    if folder.is_new_subfolder() {
+        summary.subfolder_of = Some(folder.asked().to_path_buf());
+    }
+    Ok(summary)
+}
+
+/// Writes `req.matches` into `req.dir` as it is (created if missing), for a folder an
+/// [`ExportFolder`] handed out: its root or one of its face folders. Otherwise as
+/// [`export_matches`].
+pub fn write_matches(
+    req: &ExportRequest,
+    progress: &mut dyn FnMut(usize, usize),
+    cancel: &AtomicBool,
+) -> Result<ExportSummary, ExportError> {
+    write_into(&req.dir, req, progress, cancel)
+}
+
+fn write_into(
+    dir: &Path,
+    req: &ExportRequest,
+    progress: &mut dyn FnMut(usize, usize),
+    cancel: &AtomicBool,
+) -> Result<ExportSummary, ExportError> {
     crate::fault::inject("export");
-    let dir = req.dir.as_path();
     ensure_export_dir(dir)?;
     let total = req.matches.len();
-    let mut summary = ExportSummary::default();
+    let mut summary = ExportSummary {
+        folder: dir.to_path_buf(),
+        ..ExportSummary::default()
+    };
     progress(0, total);
 
     let limits = PhotoLimits::default();
@@ -306,7 +382,7 @@ pub fn export_matches(
         },
     };
     let probe_panel = probe_image.as_deref().and_then(|image| {
-        let panel = render::probe_panel(image, &req.probe.face_box, &mut resizer);
+        let panel = render::probe_panel(image, &req.probe.face_box, req.pair_size, &mut resizer);
         if panel.is_none() {
             summary.failed.push((
                 req.probe.path.clone(),
@@ -342,7 +418,8 @@ pub fn export_matches(
                 }
             };
             let written = photo.and_then(|photo| {
-                write_pair(req, m, rank, probe_panel, &photo, &mut resizer).map_err(|e| chain(&e))
+                write_pair(dir, req, m, rank, probe_panel, &photo, &mut resizer)
+                    .map_err(|e| chain(&e))
             });
             match written {
                 Ok(path) => {
@@ -396,8 +473,9 @@ pub fn export_matches(
     Ok(summary)
 }
 
-/// Draws and writes the pair image of match `rank`.
+/// Draws and writes the pair image of match `rank` into `dir`.
 fn write_pair(
+    dir: &Path,
     req: &ExportRequest,
     m: &ExportMatch,
     rank: usize,
@@ -411,28 +489,32 @@ fn write_pair(
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "photo".into());
     let name = files::sanitize_file_name(&format!("{rank:03}_score-{:.3}_{stem}.jpg", m.score));
-    let target = req.dir.join(&name);
+    let target = dir.join(&name);
     let color = render::score_color(m.score, req.threshold);
-    let gallery = render::gallery_panel(photo, &m.face_box, color, resizer).ok_or_else(|| {
-        ExportError::EmptyCrop {
+    let gallery = render::gallery_panel(photo, &m.face_box, color, req.pair_size, resizer)
+        .ok_or_else(|| ExportError::EmptyCrop {
             path: m.photo_path.clone(),
             face_box: m.face_box,
             width: photo.width(),
             height: photo.height(),
-        }
-    })?;
+        })?;
     let stats = format!("score {:.3} · quality {:.1}", m.score, m.norm);
     // A name that is not UTF-8 would be drawn with replacement characters: left off.
-    let shown_name = m.photo_path.file_name().and_then(|n| n.to_str());
-    let pair = render::compose_pair(
-        probe_panel,
-        &gallery,
-        &stats,
-        shown_name.unwrap_or(""),
+    let labels = render::PairLabels {
+        stats: &stats,
+        name: shown_name(&m.photo_path),
+        probe_name: shown_name(&req.probe.path),
         color,
-    );
+    };
+    let pair = render::compose_pair(probe_panel, &gallery, &labels, req.pair_size);
     let bytes = encode_jpeg(&pair, &target)?;
-    files::write_unique(&req.dir, &name, &bytes)
+    files::write_unique(dir, &name, &bytes)
+}
+
+/// A file name to draw on a pair image; one that is not UTF-8 would be drawn with
+/// replacement characters, so it is left off.
+fn shown_name(path: &Path) -> &str {
+    path.file_name().and_then(|n| n.to_str()).unwrap_or("")
 }
 
 /// Writes `matches.csv` and `matches.json`, recording each in `summary`.

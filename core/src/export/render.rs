@@ -1,5 +1,7 @@
-//! Drawing the pair images: the probe face beside the gallery photo with the matched face
-//! boxed, and a label strip under both.
+//! Drawing the pair images: the probe face (boxed) beside the gallery photo with the
+//! matched face boxed, and a label strip under both: the match's score, quality and file
+//! name on the first line; the probe's file name and a legend of the box colours on the
+//! second.
 
 use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
 use image::{Rgb, RgbImage};
@@ -7,25 +9,78 @@ use image::{Rgb, RgbImage};
 use super::font;
 use crate::geometry::FaceBox;
 
-/// Height of the two photo panels of a pair image, in pixels.
+/// Height of the two photo panels of a normal-size pair image, in pixels.
 pub const PANEL_HEIGHT: u32 = 400;
+/// Height of the first label line (the match: score, quality, file name).
+pub const MATCH_LINE_HEIGHT: u32 = 36;
+/// Height of the second label line (the probe's name and the legend).
+pub const PROBE_LINE_HEIGHT: u32 = 28;
 /// Height of the label strip under the panels.
-pub const LABEL_HEIGHT: u32 = 36;
-/// Height of every pair image.
+pub const LABEL_HEIGHT: u32 = MATCH_LINE_HEIGHT + PROBE_LINE_HEIGHT;
+/// Height of every normal-size pair image.
 pub const PAIR_HEIGHT: u32 = PANEL_HEIGHT + LABEL_HEIGHT;
-/// Widest the probe panel may be.
+/// Widest the probe panel may be (normal size).
 pub const PROBE_MAX_WIDTH: u32 = 600;
-/// Widest the gallery panel may be.
+/// Widest the gallery panel may be (normal size).
 pub const GALLERY_MAX_WIDTH: u32 = 900;
-/// Space between the two panels.
-const GAP: u32 = 6;
-/// Thickness of the box around the matched face.
+/// Space between the two panels (normal size).
+pub const GAP: u32 = 6;
+/// Thickness of the face boxes (normal size).
 const BOX_THICKNESS: u32 = 3;
 /// Extra room around a face box on each side, as a fraction of the box's larger side.
 pub(super) const FACE_MARGIN: f32 = 0.35;
 
 const BACKGROUND: Rgb<u8> = Rgb([24, 24, 24]);
 const TEXT: Rgb<u8> = Rgb([235, 235, 235]);
+/// The probe face's box: a blue no score colour (green, amber, red) comes near.
+pub const PROBE_BOX_COLOR: Rgb<u8> = Rgb([70, 150, 255]);
+
+/// How big pair images are drawn. Every length of the normal size is doubled in the large
+/// one (panels, boxes, text), so the two look alike at their own scale.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum PairSize {
+    /// Panels 400 px high: quick to look through.
+    #[default]
+    Normal,
+    /// Panels 800 px high: faces large enough to judge a doubtful match.
+    Large,
+}
+
+impl PairSize {
+    pub const ALL: [PairSize; 2] = [PairSize::Normal, PairSize::Large];
+
+    /// Every length of the normal size is multiplied by this.
+    pub fn scale(self) -> u32 {
+        match self {
+            PairSize::Normal => 1,
+            PairSize::Large => 2,
+        }
+    }
+
+    pub fn panel_height(self) -> u32 {
+        PANEL_HEIGHT * self.scale()
+    }
+
+    pub fn label_height(self) -> u32 {
+        LABEL_HEIGHT * self.scale()
+    }
+
+    /// Height of every pair image of this size.
+    pub fn pair_height(self) -> u32 {
+        PAIR_HEIGHT * self.scale()
+    }
+
+    /// Lower-case name, as the command line spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            PairSize::Normal => "normal",
+            PairSize::Large => "large",
+        }
+    }
+}
 
 /// An integer pixel rectangle inside an image, never empty.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,16 +162,34 @@ pub(super) fn whole(image: &RgbImage) -> Option<Rect> {
     })
 }
 
-/// The probe's panel: its face with some room around it, or the whole photo when the box
-/// is unusable.
+/// The probe's panel: its face with some room around it, outlined in [`PROBE_BOX_COLOR`],
+/// or the whole photo (no box) when the box is unusable.
 pub(super) fn probe_panel(
     image: &RgbImage,
     face_box: &FaceBox,
+    size: PairSize,
     resizer: &mut Resizer,
 ) -> Option<RgbImage> {
-    let region = face_region(face_box, FACE_MARGIN, image.width(), image.height())
-        .or_else(|| whole(image))?;
-    fit(image, region, PROBE_MAX_WIDTH, PANEL_HEIGHT, resizer)
+    let s = size.scale();
+    let cropped = face_region(face_box, FACE_MARGIN, image.width(), image.height());
+    let region = cropped.or_else(|| whole(image))?;
+    let mut panel = fit(
+        image,
+        region,
+        PROBE_MAX_WIDTH * s,
+        size.panel_height(),
+        resizer,
+    )?;
+    if cropped.is_some() {
+        outline_box(
+            &mut panel,
+            region,
+            face_box,
+            PROBE_BOX_COLOR,
+            BOX_THICKNESS * s,
+        );
+    }
+    Some(panel)
 }
 
 /// The gallery photo fitted to the panel, with `face_box` outlined in `color` (the part of
@@ -125,25 +198,50 @@ pub(super) fn gallery_panel(
     image: &RgbImage,
     face_box: &FaceBox,
     color: Rgb<u8>,
+    size: PairSize,
     resizer: &mut Resizer,
 ) -> Option<RgbImage> {
+    let s = size.scale();
+    let region = whole(image)?;
     let mut panel = fit(
         image,
-        whole(image)?,
-        GALLERY_MAX_WIDTH,
-        PANEL_HEIGHT,
+        region,
+        GALLERY_MAX_WIDTH * s,
+        size.panel_height(),
         resizer,
     )?;
-    let sx = panel.width() as f32 / image.width() as f32;
-    let sy = panel.height() as f32 / image.height() as f32;
-    let FaceBox { x1, y1, x2, y2 } = *face_box;
-    if [x1, y1, x2, y2].iter().all(|v| v.is_finite()) && x2 > x1 && y2 > y1 {
-        let (pw, ph) = (panel.width(), panel.height());
-        if let Some(r) = clamp_rect(x1 * sx, y1 * sy, x2 * sx, y2 * sy, pw, ph) {
-            draw_outline(&mut panel, r, BOX_THICKNESS, color);
-        }
-    }
+    outline_box(&mut panel, region, face_box, color, BOX_THICKNESS * s);
     Some(panel)
+}
+
+/// Outlines `face_box` (in the source image's pixels) on `panel`, which shows `region` of
+/// that image scaled; the part of the box outside the panel is cut, a bad box is skipped.
+fn outline_box(
+    panel: &mut RgbImage,
+    region: Rect,
+    face_box: &FaceBox,
+    color: Rgb<u8>,
+    thickness: u32,
+) {
+    let sx = panel.width() as f32 / region.width as f32;
+    let sy = panel.height() as f32 / region.height as f32;
+    let FaceBox { x1, y1, x2, y2 } = *face_box;
+    if ![x1, y1, x2, y2].iter().all(|v| v.is_finite()) || x2 <= x1 || y2 <= y1 {
+        return;
+    }
+    let (ox, oy) = (region.x as f32, region.y as f32);
+    let (pw, ph) = (panel.width(), panel.height());
+    let mapped = clamp_rect(
+        (x1 - ox) * sx,
+        (y1 - oy) * sy,
+        (x2 - ox) * sx,
+        (y2 - oy) * sy,
+        pw,
+        ph,
+    );
+    if let Some(r) = mapped {
+        draw_outline(panel, r, thickness, color);
+    }
 }
 
 /// A rectangle's outline, `thickness` pixels wide, drawn inside `r`.
@@ -176,73 +274,138 @@ pub(super) fn score_color(score: f32, threshold: f32) -> Rgb<u8> {
     }
 }
 
-/// Both panels side by side on one `PAIR_HEIGHT`-high canvas, with the label in the strip
-/// underneath behind a swatch of `color`: `stats` (score, quality) and the file `name`,
-/// which is left off when no available font draws all of it (it is in `matches.csv`).
+/// What the label strip of one pair says.
+pub(super) struct PairLabels<'a> {
+    /// Score and quality of the match.
+    pub stats: &'a str,
+    /// The gallery photo's file name ("" to leave it off).
+    pub name: &'a str,
+    /// The probe photo's file name ("" to leave it off).
+    pub probe_name: &'a str,
+    /// The colour of the matched face's box.
+    pub color: Rgb<u8>,
+}
+
+/// Both panels side by side, the label strip underneath. First line: a swatch of the box
+/// colour, the stats and the gallery photo's name. Second line: the probe box's colour and
+/// the probe's name, and at the right a legend of the matched face's box colour. A name
+/// no available font draws whole is left off (both are in `matches.csv`).
 pub(super) fn compose_pair(
     probe: &RgbImage,
     gallery: &RgbImage,
-    stats: &str,
-    name: &str,
-    color: Rgb<u8>,
+    labels: &PairLabels<'_>,
+    size: PairSize,
 ) -> RgbImage {
-    let width = probe.width() + GAP + gallery.width();
-    let mut canvas = RgbImage::from_pixel(width, PAIR_HEIGHT, BACKGROUND);
-    let centred = |h: u32| i64::from(PANEL_HEIGHT.saturating_sub(h) / 2);
+    let s = size.scale();
+    let panel_height = size.panel_height();
+    let width = probe.width() + GAP * s + gallery.width();
+    let mut canvas = RgbImage::from_pixel(width, size.pair_height(), BACKGROUND);
+    let centred = |h: u32| i64::from(panel_height.saturating_sub(h) / 2);
     image::imageops::replace(&mut canvas, probe, 0, centred(probe.height()));
     image::imageops::replace(
         &mut canvas,
         gallery,
-        i64::from(probe.width() + GAP),
+        i64::from(probe.width() + GAP * s),
         centred(gallery.height()),
     );
 
-    let pad = 8u32;
-    let swatch = 14u32;
-    let strip_top = PANEL_HEIGHT;
-    let swatch_top = strip_top + (LABEL_HEIGHT - swatch) / 2;
+    let pad = 8 * s;
+    // First line: the match.
+    let line_top = panel_height;
+    let line_height = MATCH_LINE_HEIGHT * s;
+    let swatch = 14 * s;
+    let swatch_top = line_top + (line_height - swatch) / 2;
     fill(
         &mut canvas,
         pad,
         swatch_top,
         pad + swatch,
         swatch_top + swatch,
-        color,
+        labels.color,
     );
     let text_left = pad + swatch + pad;
-    let room = width.saturating_sub(text_left + pad);
-    let label = if !name.is_empty() && font::can_draw(name) {
-        format!("{stats} · {name}")
+    let label = if drawable(labels.name) {
+        format!("{} · {}", labels.stats, labels.name)
     } else {
-        stats.to_string()
+        labels.stats.to_string()
     };
-    if let Some(line) = fit_label(&label, room) {
-        let text_top = strip_top + LABEL_HEIGHT.saturating_sub(line.height()) / 2;
-        font::draw(
-            &mut canvas,
-            i64::from(text_left),
-            i64::from(text_top),
-            &line,
-            TEXT,
-        );
+    let room = width.saturating_sub(text_left + pad);
+    if let Some(line) = fit_label(&label, room, &scaled(&MATCH_PX, s)) {
+        draw_line(&mut canvas, text_left, line_top, line_height, &line);
+    }
+
+    // Second line: the probe (its box colour, its name), and the legend at the right.
+    let line_top = panel_height + line_height;
+    let line_height = PROBE_LINE_HEIGHT * s;
+    let icon = 12 * s;
+    let icon_top = line_top + (line_height - icon) / 2;
+    let px = scaled(&PROBE_PX, s);
+    let mut probe_room_end = width.saturating_sub(pad);
+    if let Some(legend) = fit_label("matched face", width / 3, &px) {
+        let legend_left = width.saturating_sub(pad + legend.width());
+        let legend_icon = legend_left.saturating_sub(pad / 2 + icon);
+        if legend_icon > pad + icon + pad {
+            draw_icon(&mut canvas, legend_icon, icon_top, icon, s, labels.color);
+            draw_line(&mut canvas, legend_left, line_top, line_height, &legend);
+            probe_room_end = legend_icon.saturating_sub(2 * pad);
+        }
+    }
+    draw_icon(&mut canvas, pad, icon_top, icon, s, PROBE_BOX_COLOR);
+    let probe_label = if drawable(labels.probe_name) {
+        format!("probe face · {}", labels.probe_name)
+    } else {
+        "probe face".to_string()
+    };
+    let text_left = pad + icon + pad / 2;
+    let room = probe_room_end.saturating_sub(text_left);
+    if let Some(line) = fit_label(&probe_label, room, &px) {
+        draw_line(&mut canvas, text_left, line_top, line_height, &line);
     }
     canvas
 }
 
-/// Label sizes tried, largest first, in pixels (the strip is `LABEL_HEIGHT` high).
-const LABEL_PX: [f32; 3] = [20.0, 16.0, 12.0];
+/// Whether `name` is worth writing: not empty, and every character of it drawable.
+fn drawable(name: &str) -> bool {
+    !name.is_empty() && font::can_draw(name)
+}
 
-/// `label` at the largest size at which it fits in `room` pixels; at the smallest size a
-/// label that is still too long loses characters from its end (the name's first), marked
+/// A small outlined square in `color`: a face box, as a legend symbol.
+fn draw_icon(image: &mut RgbImage, left: u32, top: u32, side: u32, scale: u32, color: Rgb<u8>) {
+    let r = Rect {
+        x: left,
+        y: top,
+        width: side,
+        height: side,
+    };
+    draw_outline(image, r, 2 * scale, color);
+}
+
+/// Draws `line` at `left`, centred vertically in the line `top..top + height`.
+fn draw_line(image: &mut RgbImage, left: u32, top: u32, height: u32, line: &font::Line) {
+    let text_top = top + height.saturating_sub(line.height()) / 2;
+    font::draw(image, i64::from(left), i64::from(text_top), line, TEXT);
+}
+
+/// Sizes tried for the match line, largest first, in pixels (normal size).
+const MATCH_PX: [f32; 3] = [20.0, 16.0, 12.0];
+/// Sizes tried for the probe line.
+const PROBE_PX: [f32; 3] = [16.0, 13.0, 11.0];
+
+fn scaled(sizes: &[f32; 3], scale: u32) -> [f32; 3] {
+    sizes.map(|px| px * scale as f32)
+}
+
+/// `label` at the largest of `sizes` at which it fits in `room` pixels; at the smallest size
+/// a label that is still too long loses characters from its end (the name's first), marked
 /// with `...`. `None` when not even `...` fits or the label cannot be drawn.
-fn fit_label(label: &str, room: u32) -> Option<font::Line> {
-    for px in LABEL_PX {
+fn fit_label(label: &str, room: u32, sizes: &[f32; 3]) -> Option<font::Line> {
+    for &px in sizes {
         let line = font::layout(label, px)?;
         if line.width() <= room {
             return Some(line);
         }
     }
-    let smallest = LABEL_PX[LABEL_PX.len() - 1];
+    let smallest = sizes[sizes.len() - 1];
     let mut chars: Vec<char> = label.chars().collect();
     while chars.pop().is_some() {
         let text: String = chars.iter().chain(['.', '.', '.'].iter()).collect();
@@ -321,12 +484,12 @@ mod tests {
 
     #[test]
     fn long_labels_are_shortened_to_fit() {
-        let short = fit_label("short", 1000).expect("fits");
-        let biggest = font::layout("short", LABEL_PX[0]).expect("layout");
+        let short = fit_label("short", 1000, &MATCH_PX).expect("fits");
+        let biggest = font::layout("short", MATCH_PX[0]).expect("layout");
         assert_eq!(short.width(), biggest.width());
         let long = "x".repeat(400);
-        let cut = fit_label(&long, 300).expect("fits when cut");
+        let cut = fit_label(&long, 300, &MATCH_PX).expect("fits when cut");
         assert!(cut.width() <= 300 && cut.width() > 200, "{}", cut.width());
-        assert!(fit_label("abc", 0).is_none());
+        assert!(fit_label("abc", 0, &MATCH_PX).is_none());
     }
 }

@@ -17,7 +17,7 @@ use image::RgbImage;
 use super::review::{face_key_for, FaceKey, FaceKeyError, Review, Verdict};
 use super::{MatchView, Query, RankedMatches, SearchError};
 use crate::embed::FaceEmbedding;
-use crate::export::{ExportMatch, ExportRequest, ProbeInfo};
+use crate::export::{ExportMatch, ExportRequest, PairSize, ProbeInfo};
 use crate::gallery::Album;
 use crate::geometry::FaceBox;
 
@@ -443,6 +443,7 @@ impl Session {
             threshold: self.threshold.get(),
             model: model.into(),
             copy_originals,
+            pair_size: PairSize::default(),
         })
     }
 
