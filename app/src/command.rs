@@ -2,8 +2,6 @@
 //! applied after the frame is drawn, so no widget mutates deep state mid-frame. Each
 //! part of the state has its own command enum; this one only says which part.
 
-use std::path::PathBuf;
-
 use crate::parts::dialogs::{DialogCommand, Pick};
 use crate::parts::download::DownloadCommand;
 use crate::parts::engine::EngineCommand;
@@ -28,7 +26,6 @@ pub enum Command {
     /// Saved in the settings, and filters the results.
     SetHideLowQuality(bool),
     SetDarkMode(bool),
-    OpenFolder(PathBuf),
     Layout(LayoutCommand),
     DismissNotice(NoticeKind),
     /// The engine options given on the command line become the saved ones.

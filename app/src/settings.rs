@@ -1,5 +1,5 @@
 //! What is saved between runs: recent galleries, the engine settings, theme, quality
-//! filter and export options. The file is the app's own schema (`settings.json` in the
+//! filter, thumbnail size and export options. The file is the app's own schema (`settings.json` in the
 //! config folder, never a core struct serialised as it is), read leniently so it survives
 //! versions: unknown fields are ignored, missing ones take their default, and a field of
 //! the wrong type is dropped alone, everything else kept. It is written atomically
@@ -12,10 +12,13 @@ use std::path::{Path, PathBuf};
 use facesorter_core::align::AlignMethod;
 use facesorter_core::detect::DetectorParams;
 use facesorter_core::engine::EngineOptions;
+use facesorter_core::export::PairSize;
 use facesorter_core::models::{ColorOrder, ModelSpec, RecognizerOverrides};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+use crate::parts::results::{THUMB_SIZE_DEFAULT, THUMB_SIZE_RANGE};
 
 /// How many recent galleries are remembered.
 const RECENT_MAX: usize = 8;
@@ -38,6 +41,10 @@ pub struct Settings {
     pub low_quality_norm: f32,
     pub export_dir: String,
     pub copy_originals: bool,
+    /// How big the exported pair images are drawn.
+    pub pair_size: PairSize,
+    /// The results grid's face thumbnails, in points (within `THUMB_SIZE_RANGE`).
+    pub thumb_size: f32,
     /// The side panel: its width (points) and whether it is shown.
     pub panel: PanelLayout,
     /// Reopen the last gallery, probe photos and threshold at start.
@@ -289,6 +296,9 @@ struct SettingsFile {
     low_quality_norm: f32,
     export_dir: String,
     copy_originals: bool,
+    /// "normal" or "large" (`PairSize::name`); anything else reads as normal.
+    pair_size: String,
+    thumb_size: f32,
     engine: EngineFile,
     panel: PanelLayout,
     restore_session: bool,
@@ -306,6 +316,8 @@ impl Default for SettingsFile {
             low_quality_norm: 15.0,
             export_dir: String::new(),
             copy_originals: false,
+            pair_size: PairSize::default().name().to_string(),
+            thumb_size: THUMB_SIZE_DEFAULT,
             panel: PanelLayout::default(),
             restore_session: true,
             last_session: LastSession::default(),
@@ -447,6 +459,27 @@ impl EngineFile {
     }
 }
 
+/// The pair size a name stands for; an unknown one (a newer version's) gives the default.
+fn pair_size(name: &str) -> PairSize {
+    PairSize::ALL
+        .into_iter()
+        .find(|p| p.name() == name)
+        .unwrap_or_else(|| {
+            log::warn!("settings: unknown pair size '{name}', using the default");
+            PairSize::default()
+        })
+}
+
+/// `size` within the grid's range (a hand-edited or old file may hold anything).
+fn clamped_thumb_size(size: f32) -> f32 {
+    let (lo, hi) = THUMB_SIZE_RANGE;
+    if size.is_finite() {
+        size.clamp(lo, hi)
+    } else {
+        THUMB_SIZE_DEFAULT
+    }
+}
+
 impl SettingsFile {
     fn into_settings(self) -> Settings {
         Settings {
@@ -457,6 +490,8 @@ impl SettingsFile {
             low_quality_norm: self.low_quality_norm,
             export_dir: self.export_dir,
             copy_originals: self.copy_originals,
+            pair_size: pair_size(&self.pair_size),
+            thumb_size: clamped_thumb_size(self.thumb_size),
             panel: PanelLayout {
                 width: self.panel.clamped_width(),
                 ..self.panel
@@ -475,6 +510,8 @@ impl SettingsFile {
             low_quality_norm: s.low_quality_norm,
             export_dir: s.export_dir.clone(),
             copy_originals: s.copy_originals,
+            pair_size: s.pair_size.name().to_string(),
+            thumb_size: s.thumb_size,
             panel: s.panel,
             restore_session: s.restore_session,
             last_session: s.last_session.clone(),
@@ -633,6 +670,39 @@ mod tests {
         assert_eq!(odd.last_session.gallery, Some(PathBuf::from("/g")));
         assert!(odd.last_session.probes.is_empty());
         assert_eq!(odd.last_session.threshold, Some(0.3));
+    }
+
+    #[test]
+    fn the_view_sizes_round_trip_and_odd_values_are_tamed() {
+        let mut s = custom();
+        s.pair_size = PairSize::Large;
+        s.thumb_size = 180.0;
+        assert_eq!(Settings::from_json(&s.to_json()), s);
+
+        let d = Settings::default();
+        assert_eq!(d.pair_size, PairSize::Normal);
+        assert_eq!(d.thumb_size, THUMB_SIZE_DEFAULT);
+        // A file from before these fields: the defaults.
+        let old = Settings::from_json(r#"{"export_dir": "/out"}"#);
+        assert_eq!((old.pair_size, old.thumb_size), (d.pair_size, d.thumb_size));
+        let huge = Settings::from_json(r#"{"thumb_size": 5000.0, "pair_size": "large"}"#);
+        assert_eq!(huge.thumb_size, THUMB_SIZE_RANGE.1);
+        assert_eq!(huge.pair_size, PairSize::Large);
+        let odd = Settings::from_json(
+            r#"{"thumb_size": -1.0, "pair_size": "enormous", "export_dir": "/out"}"#,
+        );
+        assert_eq!(odd.thumb_size, THUMB_SIZE_RANGE.0);
+        assert_eq!(
+            odd.pair_size,
+            PairSize::Normal,
+            "an unknown size: the default"
+        );
+        assert_eq!(odd.export_dir, "/out");
+        let wrong = Settings::from_json(r#"{"thumb_size": "big", "pair_size": 2}"#);
+        assert_eq!(
+            (wrong.thumb_size, wrong.pair_size),
+            (d.thumb_size, d.pair_size)
+        );
     }
 
     #[test]

@@ -1,14 +1,16 @@
 //! Exports from the window never mix: exporting twice into the same folder puts the second
 //! export into a new subfolder, and the status names the folder and files actually written.
-//! Opening the export folder where no program can be started shows the path and the error.
+//! Opening the export folder where no program can be started shows the path and the error;
+//! so does opening the folder of an unreadable gallery photo.
 
 mod common;
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use egui::accesskit::Role;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
 use facesorter_app::FaceSorterApp;
 use facesorter_core::export::ExportSummary;
@@ -43,6 +45,18 @@ fn export(h: &mut Harness<'static, FaceSorterApp>) -> ExportSummary {
     }
 }
 
+/// No program can be started by this test process: neither `xdg-open` nor the `sh` that
+/// runs the copy of it `opener` carries. Set once, first thing in each test, before any
+/// thread of theirs starts (the harness).
+fn no_programs() {
+    static EMPTY: OnceLock<tempfile::TempDir> = OnceLock::new();
+    EMPTY.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        unsafe { std::env::set_var("PATH", dir.path()) };
+        dir
+    });
+}
+
 fn names_in(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .expect("read dir")
@@ -54,10 +68,7 @@ fn names_in(dir: &Path) -> Vec<String> {
 
 #[test]
 fn a_second_export_goes_into_a_subfolder_the_status_names_and_open_failures_show() {
-    // No program can be started by this test process: neither `xdg-open` nor the `sh` that
-    // runs the copy of it `opener` carries. Set before any thread starts (the harness).
-    let no_programs = tempfile::tempdir().expect("tempdir");
-    unsafe { std::env::set_var("PATH", no_programs.path()) };
+    no_programs();
 
     let tmp = tempfile::tempdir().expect("tempdir");
     let gallery = tmp.path().join("gallery");
@@ -169,4 +180,41 @@ fn a_second_export_goes_into_a_subfolder_the_status_names_and_open_failures_show
         (field.rect().right() - panel_edge).abs() < 1.0,
         "the error widened the panel"
     );
+}
+
+#[test]
+fn opening_the_folder_of_an_unreadable_photo_shows_the_path_and_the_error() {
+    no_programs();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let gallery = tmp.path().join("gallery");
+    gallery_copy(&gallery);
+    std::fs::write(gallery.join("broken.jpg"), b"not a jpeg at all").expect("broken photo");
+    let mut h = harness(launch(Some(&gallery), &[]));
+    wait_for(&mut h, "indexing", TIMEOUT, |app| {
+        let g = &app.state.gallery;
+        g.gallery.as_ref().is_some_and(|g| g.summary.is_some()) && !g.indexing()
+    });
+    h.run_steps(2);
+    h.get_by_label_contains("Unreadable photos (1)");
+    // The unreadable photo's link opens its folder: it cannot here, and the window says so.
+    h.get_all_by_role(Role::Link)
+        .find(|n| {
+            n.accesskit_node()
+                .label()
+                .is_some_and(|l| l.contains("broken.jpg"))
+        })
+        .expect("the unreadable photo's link")
+        .click_accesskit();
+    h.run_steps(2);
+    let error = h
+        .state()
+        .state
+        .gallery
+        .gallery
+        .as_ref()
+        .and_then(|g| g.open_error.clone())
+        .expect("an open error");
+    let expected = format!("Could not open {}", gallery.display());
+    assert!(error.starts_with(&expected), "{error}");
+    h.get_by_label_contains(&expected);
 }

@@ -1,7 +1,7 @@
 //! The window's layout and session, driven as a user would (egui_kittest) with the
 //! synthetic IR-18 on a few photos of ../shared/faces/deepface (linked, never copied):
 //! the side panel keeps its bounds whatever it shows, the toolbar and status bar hold one
-//! row down to the minimum size, the slider steers from the keyboard, the panel hides and
+//! row down to the minimum size, so does the results header, the slider steers from the keyboard, the panel hides and
 //! keeps its width, actions that must wait say so, and a restart reopens the session.
 
 mod common;
@@ -134,6 +134,73 @@ fn assert_bars_fit(h: &Harness<'static, FaceSorterApp>, size: [f32; 2], when: &s
     }
 }
 
+/// The results header (heading, counts, thumbnail size, Show rejected, Clear
+/// accept/reject) inside the central area and above the grid, its widgets apart.
+fn assert_results_header_fits(h: &Harness<'static, FaceSorterApp>, size: [f32; 2]) {
+    let central = h.state().state.layout.central.expect("central area");
+    let root = h.root();
+    let rect_of = |role: Role, label: &str, whole: bool| {
+        root.children_recursive()
+            .filter(|n| n.accesskit_node().role() == role)
+            .find(|n| {
+                // A label's text is its value; a widget's, its label.
+                let a = n.accesskit_node();
+                let l = a.label().or_else(|| a.value()).unwrap_or_default();
+                if whole {
+                    l == label
+                } else {
+                    l.starts_with(label)
+                }
+            })
+            .map(|n| (format!("{role:?} {label:?}"), n.rect()))
+            .unwrap_or_else(|| panic!("{role:?} {label:?} in the results header at {size:?}"))
+    };
+    let first_cell = rect_of(Role::Button, "Match 1:", false).1;
+    let mut widgets = vec![
+        rect_of(Role::Label, "Matches", true),
+        rect_of(Role::Label, "Showing ", false),
+        rect_of(Role::Slider, "Thumbnail size", true),
+        rect_of(Role::CheckBox, "Show rejected", true),
+        rect_of(Role::Button, "Clear accept/reject", true),
+    ];
+    // Everything else drawn in the header's band of the central area (the slider's value
+    // field, the partial notice): none of it may run past the area either.
+    let header_bottom = first_cell.top();
+    for n in root.children_recursive() {
+        let a = n.accesskit_node();
+        if a.bounding_box().is_none() || a.role() == Role::TextRun {
+            continue;
+        }
+        let r = n.rect();
+        if r.left() >= central.left() - 0.5
+            && r.top() >= central.top() - 0.5
+            && r.top() < header_bottom
+            && r.height() < 60.0
+        {
+            widgets.push((format!("{:?} {:?}", a.role(), a.label()), r));
+        }
+    }
+    for (name, r) in &widgets {
+        assert!(
+            central.expand(0.5).contains_rect(*r),
+            "results header: {name} at {r:?} is outside the central area {central:?} at {size:?}"
+        );
+        assert!(
+            r.bottom() <= header_bottom + 0.5,
+            "results header: {name} at {r:?} runs into the grid (first cell at {first_cell:?}) at {size:?}"
+        );
+    }
+    for (i, (a, ra)) in widgets[..5].iter().enumerate() {
+        for (b, rb) in &widgets[i + 1..5] {
+            let overlap = ra.intersect(*rb);
+            assert!(
+                !(overlap.width() > 0.5 && overlap.height() > 0.5),
+                "results header: {a} {ra:?} overlaps {b} {rb:?} at {size:?}"
+            );
+        }
+    }
+}
+
 fn panel_width(h: &Harness<'static, FaceSorterApp>) -> Option<f32> {
     h.state().state.layout.panel.map(|r| r.width())
 }
@@ -261,6 +328,12 @@ fn toolbar_and_status_bar_fit_down_to_the_minimum_size() {
         wait_for(&mut h, "indexing and the probe", TIMEOUT, ranked);
         h.run_steps(3);
         assert_bars_fit(&h, size, "with a long gallery path and results");
+        // An accepted match adds to the counts and brings the Clear button: the longest
+        // header.
+        h.get_by_label("Accept match 1").click_accesskit();
+        h.run_steps(3);
+        assert_eq!(h.state().state.results.counts().accepted, 1);
+        assert_results_header_fits(&h, size);
         let panel = panel_width(&h).expect("the side panel");
         assert!(panel >= PANEL_MIN - 0.5, "{panel} at {size:?}");
         if size[0] >= 720.0 {
@@ -578,6 +651,63 @@ fn the_session_and_the_engine_flags_survive_a_restart() {
         app.state.engine.ready().is_some() && app.state.probes.loading() == 0
     });
     assert_eq!(h.state().state.gallery.root(), None);
+}
+
+#[test]
+fn the_thumbnail_and_pair_sizes_survive_a_restart() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let settings = tmp.path().join("config/settings.json");
+    let gallery = long_named_gallery(tmp.path());
+    let probe = probe_in(&gallery);
+    let first = Launch {
+        engine: Some(engine_options()),
+        gallery: Some(gallery.clone()),
+        probes: vec![probe.clone()],
+        ephemeral: false,
+    };
+    let mut h = harness_at([1280.0, 800.0], first.clone(), Some(settings.clone()));
+    wait_for(&mut h, "indexing and the probe", TIMEOUT, ranked);
+    h.run_steps(2);
+    let start = h.state().state.results.thumb_size();
+    // Larger thumbnails from the header's slider (by keyboard), Large pairs in the panel.
+    h.get_by_role_and_label(Role::Slider, "Thumbnail size")
+        .focus();
+    h.run_steps(1);
+    for _ in 0..10 {
+        h.key_press(egui::Key::ArrowRight);
+        h.run_steps(1);
+    }
+    let sized = h.state().state.results.thumb_size();
+    assert!(
+        sized > start,
+        "the slider grew the thumbnails: {start} → {sized}"
+    );
+    // By accessibility action: the choice may sit below the fold of the side panel.
+    h.get_by_role_and_label(Role::RadioButton, "Large")
+        .click_accesskit();
+    h.run_steps(2);
+    assert_eq!(
+        h.state().state.export.pair_size,
+        facesorter_core::export::PairSize::Large
+    );
+    h.state_mut().save_settings();
+    drop(h);
+
+    let mut h = harness_at([1280.0, 800.0], first, Some(settings));
+    assert_eq!(h.state().state.results.thumb_size(), sized);
+    assert_eq!(
+        h.state().state.export.pair_size,
+        facesorter_core::export::PairSize::Large
+    );
+    wait_for(&mut h, "indexing and the probe", TIMEOUT, ranked);
+    h.run_steps(2);
+    assert!(
+        h.get_by_role_and_label(Role::RadioButton, "Large")
+            .accesskit_node()
+            .toggled()
+            .is_some_and(|t| t == egui::accesskit::Toggled::True),
+        "the panel shows Large chosen"
+    );
 }
 
 #[test]

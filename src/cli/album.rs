@@ -394,7 +394,8 @@ fn warn_gallery_failures(s: &IndexSummary, gallery: &Path) {
     }
 }
 
-/// One probe face and its number among its photo's faces (best detection first).
+/// One probe face and its 1-based number among its photo's faces, in reading order of
+/// their boxes (`detect::reading_order`: top-left first, never by detector score).
 struct Probe {
     face: ProbeFace,
     number: usize,

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use facesorter_core::export::{ExportRequest, ExportSummary, PairSize};
 
+use super::folder::open_folder;
 use crate::jobs::export::ExportEvent;
 use crate::jobs::{self, Job};
 
@@ -102,23 +103,4 @@ impl ExportPart {
             self.job = None;
         }
     }
-}
-
-/// Opens `dir` in the system's file manager (`opener`: `xdg-open` on Linux, or the copy
-/// of it the crate carries; `open` on macOS; the shell on Windows). The error, when there
-/// is one, names the folder so the user can go there by hand.
-pub fn open_folder(dir: &Path) -> Result<(), String> {
-    opener::open(dir).map_err(|e| {
-        let hint = match e {
-            opener::OpenError::Spawn { .. } if cfg!(target_os = "linux") => {
-                " (opening folders needs xdg-open, from the xdg-utils package)"
-            }
-            _ => "",
-        };
-        format!(
-            "Could not open {}: {}{hint}",
-            dir.display(),
-            jobs::describe(&e)
-        )
-    })
 }

@@ -15,6 +15,8 @@ use facesorter_core::index::{IndexEvent, IndexJob, IndexOptions, IndexProgress, 
 pub enum GalleryCommand {
     Open(PathBuf),
     CancelIndexing,
+    /// Opens a folder of the gallery (an unreadable photo's) in the file manager.
+    OpenFolder(PathBuf),
 }
 
 /// One opened gallery folder.
@@ -26,6 +28,8 @@ pub struct Gallery {
     pub album: Option<Arc<Album>>,
     pub summary: Option<IndexSummary>,
     pub error: Option<String>,
+    /// Why a folder of it could not be opened, naming it; cleared by the next try.
+    pub open_error: Option<String>,
 }
 
 impl Gallery {
@@ -122,6 +126,7 @@ impl GalleryPart {
             album: None,
             summary: None,
             error: None,
+            open_error: None,
         });
     }
 
@@ -132,6 +137,14 @@ impl GalleryPart {
                 job.cancel();
             }
             self.pending = Some(g.root);
+        }
+    }
+
+    /// Opens `dir` in the file manager; a failure is kept to be shown in the gallery view.
+    pub fn open_folder(&mut self, dir: &Path) {
+        let result = super::folder::open_folder(dir);
+        if let Some(g) = &mut self.gallery {
+            g.open_error = result.err();
         }
     }
 
@@ -221,6 +234,7 @@ mod tests {
             album: None,
             summary: None,
             error: None,
+            open_error: None,
         }
     }
 

@@ -7,13 +7,14 @@ pub mod dialogs;
 pub mod download;
 pub mod engine;
 pub mod export;
+pub mod folder;
 pub mod gallery;
 pub mod notices;
 pub mod probes;
 pub mod results;
 pub mod session;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use facesorter_core::engine::{EngineOptions, FALLBACK_THRESHOLD};
@@ -92,6 +93,9 @@ impl AppState {
         let options = launch.engine.unwrap_or_else(|| settings.engine.clone());
         let mut results = Results::new(FALLBACK_THRESHOLD);
         results.set_min_quality(settings.min_quality());
+        results.apply(ResultsCommand::SetThumbSize(settings.thumb_size));
+        let mut export = ExportPart::default();
+        export.pair_size = settings.pair_size;
         let mut notices = Notices::default();
         if let Some(text) = session::missing_notice(&plan.missing) {
             notices.set(NoticeKind::SessionSkipped, text);
@@ -109,7 +113,7 @@ impl AppState {
             gallery: GalleryPart::new(plan.gallery),
             probes: Probes::new(plan.probes.into_iter().map(ProbeSource::File).collect()),
             results,
-            export: ExportPart::default(),
+            export,
             download: DownloadPart::default(),
             thumbs: Thumbnails::new(ctx, 2, THUMBNAIL_BUDGET_BYTES),
             frames: FrameStats::default(),
@@ -228,12 +232,20 @@ impl AppState {
         match command {
             Command::Gallery(GalleryCommand::Open(root)) => self.open_gallery(ctx, root),
             Command::Gallery(GalleryCommand::CancelIndexing) => self.gallery.cancel(),
+            Command::Gallery(GalleryCommand::OpenFolder(dir)) => self.gallery.open_folder(&dir),
             Command::Probe(c) => {
                 if self.probes.apply(ctx, self.engine.ready(), c) {
                     self.results.set_probes(self.probes.faces());
                 }
             }
-            Command::Results(c) => self.results.apply(c),
+            Command::Results(c) => {
+                let sizing = matches!(c, ResultsCommand::SetThumbSize(_));
+                self.results.apply(c);
+                if sizing {
+                    // Kept for the next start, as the results clamped it.
+                    self.settings.thumb_size = self.results.thumb_size();
+                }
+            }
             Command::Export(c) => self.apply_export(ctx, c),
             Command::Download(c) => self.download.apply(ctx, c),
             Command::Dialog(DialogCommand::Pick(what)) => {
@@ -268,7 +280,6 @@ impl AppState {
                 self.results.set_min_quality(self.settings.min_quality());
             }
             Command::SetDarkMode(dark) => self.settings.dark_mode = dark,
-            Command::OpenFolder(dir) => open_folder(&dir),
             Command::Layout(LayoutCommand::SetPanelWidth(w)) => self.settings.panel.width = w,
             Command::Layout(LayoutCommand::SetPanelOpen(open)) => self.settings.panel.open = open,
             Command::DismissNotice(kind) => self.notices.dismiss(kind),
@@ -293,7 +304,10 @@ impl AppState {
         match command {
             ExportCommand::SetFolder(dir) => self.settings.export_dir = dir,
             ExportCommand::SetCopyOriginals(copy) => self.settings.copy_originals = copy,
-            ExportCommand::SetPairSize(size) => self.export.pair_size = size,
+            ExportCommand::SetPairSize(size) => {
+                self.export.pair_size = size;
+                self.settings.pair_size = size;
+            }
             ExportCommand::Cancel => self.export.cancel(),
             ExportCommand::OpenFolder => self.export.open_written_folder(),
             ExportCommand::Start => {
@@ -350,11 +364,5 @@ impl AppState {
         self.gallery.shutdown();
         self.export.cancel();
         self.download.cancel();
-    }
-}
-
-fn open_folder(dir: &Path) {
-    if let Err(e) = export::open_folder(dir) {
-        log::warn!("{e}");
     }
 }

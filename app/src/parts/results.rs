@@ -353,10 +353,8 @@ impl Results {
 /// nothing, and the user can still go there by the path.
 fn show_in_folder(photo: &Path) -> Result<String, String> {
     let folder = photo.parent().unwrap_or(photo);
-    match opener::open(folder) {
-        Ok(()) => Ok(format!("Opening {} in the file manager", folder.display())),
-        Err(e) => Err(format!("Cannot open {}: {e}", folder.display())),
-    }
+    super::folder::open_folder(folder)
+        .map(|()| format!("Opening {} in the file manager", folder.display()))
 }
 
 /// Where the selection goes when moved by `by` among `shown` matches: the first match

@@ -1,6 +1,7 @@
 //! The gallery overview: photos, faces, and each photo that could not be read, with why.
 
 use crate::command::Command;
+use crate::parts::gallery::GalleryCommand;
 use crate::parts::AppState;
 
 pub fn draw(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
@@ -49,11 +50,14 @@ pub fn draw(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
                             .clicked()
                         {
                             let dir = f.path.parent().unwrap_or(&f.path).to_path_buf();
-                            commands.push(Command::OpenFolder(dir));
+                            commands.push(GalleryCommand::OpenFolder(dir).into());
                         }
                         ui.weak(&f.reason);
                     });
                 }
             });
+    }
+    if let Some(e) = &g.open_error {
+        ui.add(egui::Label::new(egui::RichText::new(e).color(ui.visuals().error_fg_color)).wrap());
     }
 }

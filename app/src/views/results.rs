@@ -59,7 +59,9 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
         .ranked()
         .map_or(0, |r| r.count_above(results.threshold()));
     let geometry = Geometry::new(results.thumb_size());
-    ui.horizontal_wrapped(|ui| {
+    // The heading with the counts beside it, wrapped within the room the heading leaves
+    // (a narrow window gives them two lines, never more width than the area has).
+    ui.horizontal(|ui| {
         ui.heading("Matches");
         let mut text = format!(
             "Showing {shown} of {above} faces ({} photos) above the threshold",
@@ -71,11 +73,16 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
         if counts.accepted > 0 {
             text.push_str(&format!(", {} accepted", counts.accepted));
         }
-        ui.label(text);
-        if results.partial() {
-            ui.colored_label(ui.visuals().warn_fg_color, "· partial, still indexing");
-        }
+        ui.vertical(|ui| {
+            ui.add(egui::Label::new(text).wrap());
+            if results.partial() {
+                let note = egui::RichText::new("Partial: the gallery is still being indexed.")
+                    .color(ui.visuals().warn_fg_color);
+                ui.add(egui::Label::new(note).wrap());
+            }
+        });
     });
+    // The controls on their own row, wrapping onto the next one in a narrow window.
     ui.horizontal_wrapped(|ui| {
         let mut size = results.thumb_size();
         let (lo, hi) = THUMB_SIZE_RANGE;
