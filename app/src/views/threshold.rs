@@ -80,13 +80,8 @@ pub fn draw(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
             );
         }
         let counts = session.histogram(super::histogram::BINS, RANGE);
-        let drawn = super::histogram::draw(
-            ui,
-            &counts,
-            RANGE,
-            current,
-            session.first_rejected_score(),
-        );
+        let drawn =
+            super::histogram::draw(ui, &counts, RANGE, current, session.first_rejected_score());
         if let Some(clicked) = drawn.clicked {
             commands.push(ResultsCommand::SetThreshold(clicked).into());
         }
