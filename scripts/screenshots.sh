@@ -21,7 +21,8 @@ python3 -c "import PIL" 2>/dev/null || python3 -m pip install -q pillow
 cargo build --locked
 
 shared="$(cd ../shared && pwd)"
-scratch="$(mktemp -d /tmp/facesorter-shots.XXXXXX)"
+# A short path: the export status and the model field show it whole.
+scratch="$(mktemp -d /tmp/fsXXXX)"
 # The model as a user would add a custom one: NAME.onnx with NAME.toml beside it.
 mkdir -p "$scratch/models" "$scratch/config/facesorter" "$scratch/exports"
 ln -s "$shared/models/facenet_casia_112.onnx" "$scratch/models/facenet_casia_112.onnx"
@@ -51,9 +52,10 @@ shot() {
   python3 - "$DISPLAY" "$out/$1.png" <<'EOF'
 import sys
 from PIL import Image, ImageGrab
-# A palette of 256 colours keeps the PNGs small; the UI has few colours beyond the photos.
+# A palette of 256 colours keeps the PNGs small; the octree keeps the UI's few colours exact
+# (median cut turned the dimmed "rejected" red to grey).
 img = ImageGrab.grab(xdisplay=sys.argv[1]).convert("RGB")
-img.quantize(256, method=Image.Quantize.MEDIANCUT).save(sys.argv[2], optimize=True)
+img.quantize(256, method=Image.Quantize.FASTOCTREE).save(sys.argv[2], optimize=True)
 EOF
 }
 # Without a window manager nothing gives the window the keyboard: give it explicitly.
@@ -72,7 +74,26 @@ kill "$app"; wait "$app" 2>/dev/null || true
 start=$(date +%s)
 ./target/debug/facesorter "${model[@]}" --gallery "$shared/faces/deepface" \
   --probe "$shared/faces/deepface/img1.jpg" & app=$!
-sleep 12; park; shot indexing
+# Indexing the album takes seconds: watch the status bar for the progress bar (blue on the
+# row at y=808, right of the engine text; all blue is the finished flash) and take the shot
+# two seconds after it appears. (The count there stays at 0 until the whole album is read.)
+park
+python3 - "$DISPLAY" "$out/indexing.png" <<'EOF'
+import sys, time
+from PIL import Image, ImageGrab
+for _ in range(240):
+    img = ImageGrab.grab(xdisplay=sys.argv[1]).convert("RGB")
+    row = [img.getpixel((x, 808)) for x in range(330, 1060)]
+    blue = sum(1 for r, g, b in row if b > r + 40)
+    if 0 < blue < 0.85 * len(row):
+        time.sleep(2)
+        img = ImageGrab.grab(xdisplay=sys.argv[1]).convert("RGB")
+        img.quantize(256, method=Image.Quantize.FASTOCTREE).save(sys.argv[2], optimize=True)
+        break
+    time.sleep(0.25)
+else:
+    sys.exit("no indexing progress seen")
+EOF
 sleep 60
 # Dismiss the "engine options from the command line" bar (its ×, measured on a screenshot).
 click 904 38
