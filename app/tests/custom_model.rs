@@ -158,6 +158,20 @@ fn a_sidecar_fills_the_fields() {
         h.query_all_by_label_contains("from facenet.toml").count(),
         4
     );
+    // Each on its field's row: the mean's and std's sat a line below their fields.
+    let sources: Vec<egui::Rect> = h
+        .query_all_by_label_contains("from facenet.toml")
+        .map(|n| n.rect())
+        .collect();
+    for field in ["Mean", "Std"] {
+        let row = h.get_by_role_and_label(Role::TextInput, field).rect();
+        assert!(
+            sources
+                .iter()
+                .any(|s| s.center().y > row.top() && s.center().y < row.bottom()),
+            "{field}'s source beside {row:?}: {sources:?}"
+        );
+    }
     // Nothing typed: the draft overrides nothing, the sidecar gives the values.
     assert!(h
         .state()

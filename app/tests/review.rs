@@ -309,7 +309,10 @@ fn the_band_below_the_threshold_file_names_and_thumbnail_size() {
 fn the_photo_view_shows_the_pair_and_copies_the_path() {
     let g = gallery();
     let (mut h, _) = ranked(&g, 3);
-    let path = h.state().state.results.cell_match(1).expect("cell").1.path;
+    let (path, nth, of) = {
+        let m = h.state().state.results.cell_match(1).expect("cell").1;
+        (m.path.clone(), m.index_in_photo() + 1, m.photo.face_count)
+    };
     h.get_by_label_contains("Match 2: score").click();
     h.run_steps(2);
     assert!(h.state().state.results.photo_open());
@@ -321,6 +324,9 @@ fn the_photo_view_shows_the_pair_and_copies_the_path() {
     h.get_by_label("Matched face");
     h.get_by_label_contains("score ");
     h.get_by_label(&format!("Photo {}", path.display()));
+    // Which face of the photo, counted from 1 as people count.
+    assert!(nth >= 1 && nth <= of, "face {nth} of {of}");
+    h.get_by_label_contains(&format!("face {nth} of {of} in the photo"));
 
     h.get_by_label("Copy path").click();
     h.run_steps(1);

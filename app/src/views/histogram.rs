@@ -25,6 +25,8 @@ pub struct Drawn {
     pub hovered: Option<String>,
     /// Where the marker was drawn (x), when it was given and within the range.
     pub marker_x: Option<f32>,
+    /// Where the marker's label was drawn.
+    pub marker_label: Option<egui::Rect>,
 }
 
 /// Draws `counts` (one per bin, spread evenly over `range`), the `threshold`, and the
@@ -87,19 +89,25 @@ pub fn draw(
             4.0,
             3.0,
         ));
-        // The label on the side with more room, so it stays inside the histogram.
-        let (anchor, x) = if mx > rect.center().x {
-            (egui::Align2::RIGHT_TOP, mx - 3.0)
-        } else {
-            (egui::Align2::LEFT_TOP, mx + 3.0)
+        // The label beside the marker, on the side away from the threshold line (the first
+        // rejected match usually scores just above it, and a label across that line was
+        // unreadable), unless it does not fit there; on a backing so bars do not cross it.
+        let font = egui::FontId::proportional(11.0);
+        let galley = painter.layout_no_wrap(MARKER_LABEL.to_owned(), font, color);
+        let w = galley.size().x;
+        let right_fits = mx + 3.0 + w <= rect.right();
+        let left_fits = mx - 3.0 - w >= rect.left();
+        let right = match (right_fits, left_fits) {
+            (true, true) => tx <= mx,
+            (true, false) => true,
+            (false, true) => false,
+            (false, false) => mx <= rect.center().x,
         };
-        painter.text(
-            egui::pos2(x, rect.top() + 1.0),
-            anchor,
-            MARKER_LABEL,
-            egui::FontId::proportional(11.0),
-            color,
-        );
+        let left = if right { mx + 3.0 } else { mx - 3.0 - w };
+        let label = egui::Rect::from_min_size(egui::pos2(left, rect.top() + 1.0), galley.size());
+        painter.rect_filled(label.expand(1.0), 2.0, visuals.extreme_bg_color);
+        painter.galley(label.min, galley, color);
+        drawn.marker_label = Some(label);
         drawn.marker_x = Some(mx);
     }
     if let Some(pos) = response.hover_pos().filter(|p| rect.contains(*p)) {
@@ -239,6 +247,38 @@ mod tests {
         harness.run();
         assert_eq!(harness.state().marker_x, None);
         assert!(!texts(harness.output()).iter().any(|t| t == MARKER_LABEL));
+    }
+
+    #[test]
+    fn the_marker_label_keeps_off_the_threshold_line() {
+        let c = counts();
+        // A first rejected match just above the threshold, both right of the middle, and
+        // one just below it, left of the middle: the label never crosses the threshold.
+        for (threshold, marker) in [(0.45, 0.57), (0.35, 0.3), (0.9, 0.95)] {
+            let mut harness = egui_kittest::Harness::builder()
+                .with_size(egui::vec2(300.0, 120.0))
+                .build_ui_state(
+                    |ui, drawn: &mut Drawn| *drawn = draw(ui, &c, RANGE, threshold, Some(marker)),
+                    Drawn::default(),
+                );
+            harness.run();
+            let rect = harness.get_by_label("Score histogram").rect();
+            let label = harness.state().marker_label.expect("the label is drawn");
+            let tx = rect.left() + (threshold + 0.2) / 1.2 * rect.width();
+            let crosses = label.left() < tx + 1.0 && label.right() > tx - 1.0;
+            let fits = label.left() >= rect.left() && label.right() <= rect.right();
+            assert!(
+                fits,
+                "{threshold}/{marker}: label {label:?} outside {rect:?}"
+            );
+            // Near the right edge there is no room beyond the marker: only then may it cross.
+            if marker < 0.9 {
+                assert!(
+                    !crosses,
+                    "{threshold}/{marker}: label {label:?} crosses x {tx}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -103,9 +103,11 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
         }
     });
     ui.horizontal_wrapped(|ui| {
+        // Counted from 1 for people; the 0-based index is the CLI's (`PATH#INDEX`).
         ui.weak(format!(
-            "{path_text}  ·  face {} of the photo",
-            m.index_in_photo()
+            "{path_text}  ·  face {} of {} in the photo",
+            m.index_in_photo() + 1,
+            m.photo.face_count
         ));
     });
     match &results.folder_message {

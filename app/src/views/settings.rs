@@ -27,6 +27,7 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
         recognizer(ui, state, commands);
         custom_convention(ui, state);
         model_test(ui, state, commands);
+        downloads(ui, state, commands);
         ui.separator();
         provider(ui, state);
         ui.separator();
@@ -110,6 +111,11 @@ fn recognizer(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Comman
             commands.push(Pick::CustomModel.into());
         }
     });
+}
+
+/// Downloads of the known models: after the custom model's block, which belongs to the
+/// *Custom ONNX file* choice above it.
+fn downloads(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>) {
     ui.horizontal(|ui| {
         ui.label("Download a model:");
         let busy = state.download.running();
@@ -133,7 +139,8 @@ fn recognizer(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Comman
 fn provider(ui: &mut egui::Ui, state: &mut AppState) {
     ui.strong("Execution");
     let p = &mut state.dialogs.settings_draft.provider;
-    ui.horizontal(|ui| {
+    // One box a row: side by side, the first one's label sat between the two boxes.
+    ui.vertical(|ui| {
         egui::ComboBox::from_label("Execution provider")
             .selected_text(p.ep.map_or("automatic".to_string(), |e| e.to_string()))
             .show_ui(ui, |ui| {
@@ -275,14 +282,14 @@ fn custom_convention(ui: &mut egui::Ui, state: &mut AppState) {
             }
             ui.weak(source_text(profile.sources.color_order, side));
         });
-        if let Some(v) = triplet_field(ui, "Mean", c.mean) {
+        let source = source_text(profile.sources.mean, side);
+        if let Some(v) = triplet_field(ui, "Mean", c.mean, &source) {
             overrides.mean = Some(v);
         }
-        ui.weak(source_text(profile.sources.mean, side));
-        if let Some(v) = triplet_field(ui, "Std", c.std) {
+        let source = source_text(profile.sources.std, side);
+        if let Some(v) = triplet_field(ui, "Std", c.std, &source) {
             overrides.std = Some(v);
         }
-        ui.weak(source_text(profile.sources.std, side));
         ui.label(format!(
             "Input size {}×{} (FaceSorter feeds aligned 112×112 crops)",
             c.size[0], c.size[1]
@@ -306,9 +313,15 @@ fn custom_convention(ui: &mut egui::Ui, state: &mut AppState) {
     });
 }
 
-/// A mean or std: one number, or three comma-separated. The text being typed is kept
+/// A mean or std: one number, or three comma-separated, with where its value comes from
+/// on the same row (as for the colour order and threshold). The text being typed is kept
 /// while the field has focus; a valid value is returned when it changes.
-fn triplet_field(ui: &mut egui::Ui, label: &str, value: [f32; 3]) -> Option<[f32; 3]> {
+fn triplet_field(
+    ui: &mut egui::Ui,
+    label: &str,
+    value: [f32; 3],
+    source: &str,
+) -> Option<[f32; 3]> {
     let id = ui.scope_id().with(("settings-triplet", label));
     let mut changed = None;
     ui.horizontal(|ui| {
@@ -337,6 +350,7 @@ fn triplet_field(ui: &mut egui::Ui, label: &str, value: [f32; 3]) -> Option<[f32
         } else {
             ui.data_mut(|d| d.remove::<String>(id));
         }
+        ui.weak(source);
     });
     changed
 }
