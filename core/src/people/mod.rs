@@ -1,0 +1,11 @@
+//! People: every face of the album grouped into persons the user names and corrects.
+//!
+//! faces (the album's faces in a canonical order) → cluster (a partition under the user's
+//! constraints) → identity (stable person ids, matched to the people file) → session (the
+//! workflow both front ends drive: corrections, views) → sort (a folder per person).
+
+pub mod cluster;
+pub mod faces;
+
+pub use cluster::{cluster, ClusterParams, Constraints, KnownPerson, Partition, PersonCluster};
+pub use faces::{FaceFacts, FaceSet, FaceSetError};
