@@ -1,0 +1,57 @@
+//! Each face's nearest faces by cosine: the graph clustering starts from.
+//!
+//! Rows are sorted by similarity, highest first, ties by the smaller face number, so the
+//! result depends only on the set and its canonical order.
+
+mod exact;
+
+pub use exact::exact;
+
+use super::faces::FaceSet;
+
+/// The `k` nearest other faces of every face.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Neighbours {
+    k: usize,
+    /// Row-major, `k` per face; a row of a set with fewer than `k + 1` faces is padded
+    /// with `u32::MAX` / `f32::NEG_INFINITY`.
+    ids: Vec<u32>,
+    sims: Vec<f32>,
+}
+
+impl Neighbours {
+    /// From rows already sorted (highest similarity first, ties by smaller id).
+    pub fn from_rows(k: usize, ids: Vec<u32>, sims: Vec<f32>) -> Self {
+        debug_assert_eq!(ids.len(), sims.len());
+        debug_assert!(k == 0 || ids.len() % k == 0);
+        Self { k, ids, sims }
+    }
+
+    pub fn k(&self) -> usize {
+        self.k
+    }
+
+    pub fn len(&self) -> usize {
+        self.ids.len().checked_div(self.k).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Face `i`'s neighbours and their cosines, nearest first (padding left out).
+    pub fn of(&self, i: usize) -> impl Iterator<Item = (u32, f32)> + '_ {
+        let row = i * self.k..(i + 1) * self.k;
+        self.ids[row.clone()]
+            .iter()
+            .copied()
+            .zip(self.sims[row].iter().copied())
+            .filter(|(id, _)| *id != u32::MAX)
+    }
+}
+
+/// The neighbour graph of `faces`: exact for now (the approximate index for large albums
+/// plugs in here).
+pub fn neighbours(faces: &FaceSet, k: usize) -> Neighbours {
+    exact(faces, k)
+}
