@@ -354,6 +354,51 @@ fn a_background_job_reports_progress_snapshots_and_finishes() {
 }
 
 #[test]
+fn photos_waiting_for_a_batch_that_never_fills_are_embedded_without_it() {
+    // An embedding batch far larger than the gallery: without a time limit every photo
+    // would wait for the end, and progress would sit at 0 until then.
+    let engine = open(EngineOptions {
+        batch: Some(10_000),
+        ..EngineOptions::default()
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("g");
+    copy_photos(&shared("faces/bbt"), &root);
+    let options = IndexOptions {
+        snapshots: true,
+        snapshot_every: std::time::Duration::ZERO,
+        embed_after: std::time::Duration::ZERO,
+        in_flight: 1,
+        ..IndexOptions::default()
+    };
+    let snapshots = Mutex::new(Vec::new());
+    let outcome = index_gallery(
+        &engine,
+        &root,
+        None,
+        &options,
+        &|e| {
+            if let IndexEvent::Snapshot(album) = e {
+                snapshots.lock().expect("lock").push(album.photos().len());
+            }
+        },
+        &AtomicBool::new(false),
+    )
+    .expect("index");
+    assert_eq!(outcome.album.photos().len(), 40);
+    let partial: Vec<usize> = snapshots
+        .into_inner()
+        .expect("lock")
+        .into_iter()
+        .filter(|&n| n < 40)
+        .collect();
+    assert!(
+        partial.len() >= 2,
+        "photos were embedded only at the end: snapshots {partial:?}"
+    );
+}
+
+#[test]
 fn a_file_instead_of_a_folder_is_an_error() {
     let engine = shared_engine();
     let err = index_gallery(

@@ -62,6 +62,10 @@ pub struct IndexOptions {
     /// Photos prepared ahead of the embedding stage. With the photos being decoded, this
     /// bounds memory: only crops wait in the queue, never decoded photos.
     pub in_flight: usize,
+    /// Longest a read photo waits for a full embedding batch before it is embedded with
+    /// whatever is pending: a batch of crops can take many seconds to gather on a slow
+    /// machine, and photos count as done only once embedded.
+    pub embed_after: Duration,
 }
 
 impl Default for IndexOptions {
@@ -71,6 +75,7 @@ impl Default for IndexOptions {
             snapshots: false,
             snapshot_every: Duration::from_secs(1),
             in_flight: 2 * rayon::current_num_threads().max(1),
+            embed_after: Duration::from_secs(1),
         }
     }
 }

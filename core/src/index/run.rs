@@ -147,6 +147,7 @@ impl Run<'_> {
             settled: vec![false; reconciled.work.len()],
             pending: Vec::new(),
             pending_crops: 0,
+            pending_since: None,
             dirty: !reconciled.work.is_empty()
                 || cached.photos().len() != scan.photos.len() + reconciled.kept_unreadable
                 || leftover_log,
@@ -250,7 +251,27 @@ impl Run<'_> {
         cached: &Album,
     ) -> Result<(), IndexError> {
         let batch = self.engine.batch().max(1);
-        for (i, prepared) in rx.iter() {
+        let wait_at_most = self.options.embed_after;
+        loop {
+            // A prepared photo waits at most `embed_after` for its batch to fill, so the
+            // progress readout (photos count once embedded) keeps moving on slow machines.
+            let received = match state.pending_since {
+                None => rx.recv().ok(),
+                Some(since) => {
+                    match rx.recv_timeout(wait_at_most.saturating_sub(since.elapsed())) {
+                        Ok(message) => Some(message),
+                        Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
+                            self.flush(state)?;
+                            self.checkpoint(state);
+                            continue;
+                        }
+                        Err(crossbeam_channel::RecvTimeoutError::Disconnected) => None,
+                    }
+                }
+            };
+            let Some((i, prepared)) = received else {
+                break;
+            };
             match prepared {
                 Prepared::Reused {
                     record,
@@ -280,13 +301,17 @@ impl Run<'_> {
                     updated,
                 } => {
                     state.pending_crops += faces.len();
+                    state.pending_since.get_or_insert_with(Instant::now);
                     state.pending.push(PendingPhoto {
                         item: i,
                         record,
                         faces,
                         updated,
                     });
-                    if state.pending_crops >= batch {
+                    let waited_enough = state
+                        .pending_since
+                        .is_some_and(|since| since.elapsed() >= wait_at_most);
+                    if state.pending_crops >= batch || waited_enough {
                         self.flush(state)?;
                     }
                 }
@@ -307,6 +332,7 @@ impl Run<'_> {
         }
         let pending = std::mem::take(&mut state.pending);
         state.pending_crops = 0;
+        state.pending_since = None;
         let mut faces_of = Vec::with_capacity(pending.len());
         let mut crops: Vec<RgbImage> = Vec::new();
         let mut photos = Vec::with_capacity(pending.len());
@@ -448,6 +474,8 @@ struct RunState {
     settled: Vec<bool>,
     pending: Vec<PendingPhoto>,
     pending_crops: usize,
+    /// When the oldest pending photo arrived.
+    pending_since: Option<Instant>,
     /// The album differs from the cached file.
     dirty: bool,
     summary: IndexSummary,
