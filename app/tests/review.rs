@@ -327,6 +327,20 @@ fn the_photo_view_shows_the_pair_and_copies_the_path() {
     // Which face of the photo, counted from 1 as people count.
     assert!(nth >= 1 && nth <= of, "face {nth} of {of}");
     h.get_by_label_contains(&format!("face {nth} of {of} in the photo"));
+    // Counted among the matches only, not the band below the threshold shown after them.
+    let above = h
+        .state()
+        .state
+        .results
+        .cells()
+        .iter()
+        .filter(|c| c.kind != CellKind::Below)
+        .count();
+    assert!(
+        above < h.state().state.results.cells().len(),
+        "a band is shown"
+    );
+    h.get_by_label_contains(&format!("Match 2 of {above} ·"));
 
     h.get_by_label("Copy path").click();
     h.run_steps(1);

@@ -81,7 +81,7 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
         ] {
             let on = m.verdict == Some(verdict);
             if clicked(
-                &ui.add(egui::Button::selectable(on, text))
+                &ui.add(egui::Button::selectable(on, text).frame_when_inactive(true))
                     .on_hover_text(hover),
             ) {
                 let new = (!on).then_some(verdict);
@@ -174,10 +174,23 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
                 (CellKind::Below, _) => "below the threshold: not exported",
                 _ => "above the threshold: exported",
             };
-            ui.weak(format!(
-                "Match {} of {cells} in the grid · {status}",
-                selected + 1
-            ));
+            // Band cells follow the matches; each group is counted on its own, so "2 of 24"
+            // never mixes matches with what lowering the threshold would add.
+            let above = results
+                .cells()
+                .iter()
+                .filter(|c| c.kind != CellKind::Below)
+                .count();
+            let position = if cell.kind == CellKind::Below {
+                format!(
+                    "Candidate {} of {} just below the threshold",
+                    selected + 1 - above.min(selected),
+                    cells - above
+                )
+            } else {
+                format!("Match {} of {above}", selected + 1)
+            };
+            ui.weak(format!("{position} · {status}"));
         });
     });
     ui.separator();

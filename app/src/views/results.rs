@@ -378,7 +378,9 @@ fn draw_cell(
                 ];
                 for (verdict, text, hover) in buttons {
                     let on = info.verdict == Some(verdict);
-                    let button = egui::Button::selectable(on, egui::RichText::new(text).small());
+                    // Framed even when idle: a frameless one reads as plain text under the score.
+                    let button = egui::Button::selectable(on, egui::RichText::new(text).small())
+                        .frame_when_inactive(true);
                     let r = ui.add(button).on_hover_text(hover);
                     let label = format!("{text} match {}", info.number);
                     r.widget_info(|| {
