@@ -221,3 +221,27 @@ fn custom_model_settings_survive_a_restart() {
     let back = facesorter_app::Settings::from_json(&plain.to_json());
     assert!(back.engine.recognizer_overrides.is_empty());
 }
+
+#[test]
+fn the_status_bar_names_the_model_as_its_sidecar_does() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = dir.path().join("facenet.onnx");
+    std::os::unix::fs::symlink(shared("models/facenet_casia_112.onnx"), &model).expect("link");
+    std::fs::write(
+        dir.path().join("facenet.toml"),
+        "name = \"FaceNet CASIA\"\ncolor_order = \"rgb\"\nmean = 0\nstd = 1\nthreshold = 0.45\n",
+    )
+    .expect("sidecar");
+    let mut start = launch(None, &[]);
+    start.engine = Some(facesorter_core::engine::EngineOptions {
+        recognizer: Some(ModelSpec::Path(model)),
+        ..engine_options()
+    });
+    let mut h = harness(start);
+    wait_for(&mut h, "the engine", TIMEOUT, |app| {
+        app.state.engine.ready().is_some()
+    });
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("FaceNet CASIA").is_some());
+    assert!(h.query_by_label_contains("facenet.onnx").is_none());
+}

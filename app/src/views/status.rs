@@ -63,7 +63,8 @@ fn engine(ui: &mut egui::Ui, state: &AppState, font: &egui::FontId, max: f32) {
         }
         EngineStatus::Ready(engine) => {
             let p = engine.provider();
-            let name = engine.recognizer_model().name();
+            // A sidecar's display name when there is one: what the user called the model.
+            let name = engine.recognizer_model().display_name();
             let full = format!("Engine: {name} on {} {}", p.ep, p.precision);
             let forms = [full.clone(), format!("{name} · {} {}", p.ep, p.precision)];
             let i = fit::first_fitting(ui, &forms, font, max);
