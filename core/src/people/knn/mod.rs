@@ -23,7 +23,7 @@ impl Neighbours {
     /// From rows already sorted (highest similarity first, ties by smaller id).
     pub fn from_rows(k: usize, ids: Vec<u32>, sims: Vec<f32>) -> Self {
         debug_assert_eq!(ids.len(), sims.len());
-        debug_assert!(k == 0 || ids.len() % k == 0);
+        debug_assert!(k == 0 || ids.len().is_multiple_of(k));
         Self { k, ids, sims }
     }
 
