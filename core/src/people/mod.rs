@@ -7,6 +7,9 @@
 pub mod cluster;
 pub mod faces;
 pub mod knn;
+pub mod metrics;
 
-pub use cluster::{cluster, ClusterParams, Constraints, KnownPerson, Partition, PersonCluster};
+pub use cluster::{
+    attach, cluster, split, ClusterParams, Constraints, KnownPerson, Partition, PersonCluster,
+};
 pub use faces::{FaceFacts, FaceSet, FaceSetError};
