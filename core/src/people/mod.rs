@@ -10,6 +10,7 @@ pub mod knn;
 pub mod metrics;
 
 pub use cluster::{
-    attach, cluster, split, ClusterParams, Constraints, KnownPerson, Partition, PersonCluster,
+    attach, cluster, cluster_with, split, ClusterParams, Constraints, KnownPerson, Partition,
+    PersonCluster, Thresholds,
 };
 pub use faces::{FaceFacts, FaceSet, FaceSetError};
