@@ -129,10 +129,14 @@ fn found_and_attach(
         return;
     }
     let neighbours = knn::neighbours(faces, thresholds.neighbours.min(n - 1));
+    // Confirmed faces always found (the user vouched for them); a face the user rejected
+    // for someone never does: it is a doubtful look-alike, and as a founder it could
+    // pull that person's other faces away from them.
     let founder: Vec<bool> = (0..n as u32)
         .map(|f| {
             !rules.is_ignored(f)
-                && (rules.confirmed(f).is_some() || bar.may_found(&faces.facts(f as usize)))
+                && (rules.confirmed(f).is_some()
+                    || (rules.rejected(f).is_empty() && bar.may_found(&faces.facts(f as usize))))
         })
         .collect();
     let edges = graph::core_edges(&neighbours, &founder, thresholds.core_link);
@@ -255,3 +259,6 @@ fn sort_persons(persons: &mut [PersonCluster]) {
 fn confidence(mean_cosine: f32, threshold: f32) -> f32 {
     (0.5 + 0.5 * (mean_cosine - threshold) / (1.0 - threshold)).clamp(0.0, 1.0)
 }
+
+#[cfg(test)]
+mod tests;
