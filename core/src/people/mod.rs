@@ -10,7 +10,7 @@ pub mod knn;
 pub mod metrics;
 
 pub use cluster::{
-    attach, cluster, cluster_with, split, ClusterParams, Constraints, KnownPerson, Partition,
-    PersonCluster, Thresholds,
+    attach, cluster, cluster_on_graph, cluster_with, split, ClusterParams, Constraints,
+    KnownPerson, Partition, PersonCluster, Thresholds,
 };
 pub use faces::{FaceFacts, FaceSet, FaceSetError};
