@@ -356,3 +356,43 @@ fn another_order_of_faces_and_photos_gives_the_same_persons() {
         assert_eq!(got, expected, "seed {seed}");
     }
 }
+
+/// `split` on real faces: the baseline's person that mixes several people (look-alikes
+/// average linkage merged) falls into parts that each hold one person's labelled faces.
+#[test]
+fn split_separates_a_mixed_person() {
+    use facesorter_core::people::split;
+    let data = labelled();
+    let params = ClusterParams::for_threshold(THRESHOLD);
+    let label: HashMap<u32, u32> = data.labels.iter().copied().collect();
+    let labels_in = |faces: &[u32]| -> BTreeSet<u32> {
+        faces.iter().filter_map(|f| label.get(f).copied()).collect()
+    };
+    let baseline = average_linkage(&data.faces, 0.50);
+    let mixed = baseline
+        .persons
+        .iter()
+        .max_by_key(|p| labels_in(&p.faces).len())
+        .expect("persons");
+    let people = labels_in(&mixed.faces).len();
+    assert!(people >= 2, "the baseline at 0.50 has a mixed person");
+    let parts = split(&data.faces, mixed, &params);
+    let mut covered: Vec<u32> = parts.iter().flat_map(|p| p.faces.clone()).collect();
+    covered.sort_unstable();
+    assert_eq!(
+        covered, mixed.faces,
+        "the parts hold exactly the person's faces"
+    );
+    assert!(
+        parts.len() >= people,
+        "{people} people in {} parts",
+        parts.len()
+    );
+    for part in &parts {
+        assert!(
+            labels_in(&part.faces).len() <= 1,
+            "a part still mixes people: {:?}",
+            part.faces
+        );
+    }
+}

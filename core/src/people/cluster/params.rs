@@ -71,9 +71,9 @@ impl ClusterParams {
         }
     }
 
-    /// Stricter parameters for splitting a person: the threshold moved a quarter of the
-    /// way up to 1, so every derived cut rises with it.
+    /// Stricter parameters for splitting a person: the threshold moved a tenth of the way
+    /// up to 1 [0.505], so every derived cut rises with it (the merge cut to 0.69).
     pub fn stricter(&self) -> Self {
-        Self::for_threshold(self.threshold + 0.25 * (1.0 - self.threshold))
+        Self::for_threshold(self.threshold + 0.1 * (1.0 - self.threshold))
     }
 }
