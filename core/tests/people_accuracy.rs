@@ -396,3 +396,52 @@ fn split_separates_a_mixed_person() {
         );
     }
 }
+
+/// Photos added later: a fifth of the photos held out, the rest clustered, then the
+/// held-out faces attached incrementally. Old persons keep every face, no person gets
+/// two faces of a photo, and the result stays as precise as a full clustering.
+#[test]
+fn attaching_new_photos_keeps_old_persons_and_precision() {
+    use facesorter_core::people::attach;
+    let data = labelled();
+    let params = ClusterParams::for_threshold(THRESHOLD);
+    let n = data.faces.len() as u32;
+    let is_new = |f: u32| data.faces.facts(f as usize).photo % 5 == 2;
+    let new: Vec<u32> = (0..n).filter(|&f| is_new(f)).collect();
+    assert!(new.len() >= 15, "{} new faces", new.len());
+    // The album before: only the old faces (the new ones are ignored for now).
+    let before = cluster(
+        &data.faces,
+        &Constraints {
+            ignored: new.clone(),
+            ..Constraints::default()
+        },
+        &params,
+    );
+    let after = attach(&data.faces, &before, &new, &Constraints::default(), &params);
+    assert_no_person_holds_two_faces_of_a_photo(&data.faces, &after);
+    for person in &before.persons {
+        let grown = after
+            .persons
+            .iter()
+            .find(|p| p.faces.contains(&person.faces[0]))
+            .expect("an old person is kept");
+        assert!(person.faces.iter().all(|f| grown.faces.contains(f)));
+    }
+    let placed: usize =
+        after.persons.iter().map(|p| p.faces.len()).sum::<usize>() + after.unsorted.len();
+    assert_eq!(placed, data.faces.len());
+    let s = score(&after, &data.labels);
+    report("FaceSorter, a fifth attached", &s);
+    assert!(
+        s.pairwise.precision >= MIN_PAIRWISE_PRECISION,
+        "pairwise precision {:.3}",
+        s.pairwise.precision
+    );
+    let joined = new.iter().filter(|f| !after.unsorted.contains(f)).count();
+    assert!(
+        joined * 2 >= new.len(),
+        "only {joined} of {} new faces placed",
+        new.len()
+    );
+}
