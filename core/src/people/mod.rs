@@ -7,6 +7,10 @@
 pub mod cluster;
 pub mod faces;
 pub mod knn;
+pub mod metrics;
 
-pub use cluster::{cluster, ClusterParams, Constraints, KnownPerson, Partition, PersonCluster};
+pub use cluster::{
+    attach, cluster, cluster_on_graph, cluster_with, split, ClusterParams, Constraints,
+    KnownPerson, Partition, PersonCluster, Thresholds,
+};
 pub use faces::{FaceFacts, FaceSet, FaceSetError};
