@@ -727,23 +727,18 @@ impl PeopleSession {
     fn refresh_incrementally(&self, state: &mut State) {
         self.load_members(state);
         self.enforce(state);
-        let seen = AnchorMatcher::new(&self.album, &state.file.unsorted);
+        // Faces left unsorted last time were seen; the rest in no person are new.
+        let seen: HashSet<usize> = AnchorMatcher::new(&self.album, &state.file.unsorted)
+            .resolve_all(&state.file.unsorted)
+            .into_iter()
+            .collect();
         let new: Vec<usize> = (0..self.album.face_count())
-            .filter(|&f| {
-                state.person[f].is_none()
-                    && !state.marks.ignored[f]
-                    && self.album_anchor_seen(&seen, f).is_none()
-            })
+            .filter(|&f| state.person[f].is_none() && !state.marks.ignored[f] && !seen.contains(&f))
             .collect();
         if !new.is_empty() {
             self.reattach(state, &new);
         }
         self.forget_empty_persons(state);
-    }
-
-    fn album_anchor_seen(&self, seen: &AnchorMatcher, f: usize) -> Option<()> {
-        let anchor = FaceAnchor::of(&self.album, f)?;
-        seen.faces(&anchor).contains(&f).then_some(())
     }
 
     /// Places `faces` (now in no person) into the current persons where the evidence is
