@@ -7,8 +7,9 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::cluster::{ClusterParams, Constraints, KnownPerson, Partition, PersonCluster};
-use super::faces::FaceSet;
+use super::cluster::{
+    attach, split, ClusterParams, Constraints, KnownPerson, Partition, PersonCluster,
+};
 use super::file::{Member, MergeRecord, PeopleFile, PersonRecord};
 use super::identity::{assign_ids, CanonicalOrder, PreviousPerson};
 use super::key::{AnchorMatcher, FaceAnchor, PersonId};
@@ -1060,27 +1061,4 @@ fn dedup_anchors(list: &mut Vec<FaceAnchor>) {
         }
     }
     *list = out;
-}
-
-/// FALLBACK until `people::cluster::attach` lands: new faces stay unsorted.
-fn attach(
-    _faces: &FaceSet,
-    partition: &Partition,
-    new_faces: &[u32],
-    _constraints: &Constraints,
-    _params: &ClusterParams,
-) -> Partition {
-    let mut out = partition.clone();
-    out.unsorted.extend_from_slice(new_faces);
-    out.unsorted.sort_unstable();
-    out.unsorted.dedup();
-    out
-}
-
-/// FALLBACK until `people::cluster::split` lands: the person stays whole.
-fn split(_faces: &FaceSet, person: &PersonCluster, _params: &ClusterParams) -> Vec<PersonCluster> {
-    vec![PersonCluster {
-        known: None,
-        ..person.clone()
-    }]
 }
