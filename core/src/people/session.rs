@@ -742,8 +742,9 @@ impl PeopleSession {
         self.forget_empty_persons(state);
     }
 
-    /// Places `faces` (now in no person) into the current persons where the evidence is
-    /// clear. Returns the persons that received some.
+    /// Places `faces` (now in no person) where the evidence is clear: into a current
+    /// person, or — with unsorted faces near them — into new persons when they qualify.
+    /// Current persons keep their faces. Returns the persons that received faces.
     fn reattach(&self, state: &mut State, faces: &[usize]) -> Vec<PersonId> {
         if faces.is_empty() {
             return Vec::new();
@@ -753,25 +754,38 @@ impl PeopleSession {
         let current = self.current_partition(state, &known_ids);
         let new = self.order.canonical(faces.iter().copied());
         let result = attach(&set, &current, &new, &constraints, &self.params);
-        let mut received = Vec::new();
-        let new_set: HashSet<u32> = new.iter().copied().collect();
-        for cluster in &result.persons {
-            let Some(id) = cluster.known.and_then(|k| known_ids.get(k).copied()) else {
-                continue;
-            };
+        let ids = assign_ids(&result, &known_ids, &[], &mut state.file.next_id);
+        let before = state.person.clone();
+        for p in state.person.iter_mut() {
+            *p = None;
+        }
+        for (cluster, &id) in result.persons.iter().zip(&ids) {
+            if state.file.person(id).is_none() {
+                state.file.persons.push(PersonRecord {
+                    id,
+                    ..PersonRecord::default()
+                });
+            }
             for (&c, &s) in cluster.faces.iter().zip(&cluster.scores) {
-                if new_set.contains(&c) {
-                    let f = self.order.to_album[c as usize];
+                if let Some(&f) = self.order.to_album.get(c as usize) {
                     state.person[f] = Some(id);
-                    state.score[f] = s;
-                    if !received.contains(&id) {
-                        received.push(id);
+                    if before[f] != Some(id) {
+                        state.score[f] = s;
                     }
                 }
             }
         }
         self.enforce(state);
-        received.retain(|id| state.person.contains(&Some(*id)));
+        let mut received = Vec::new();
+        for (f, p) in state.person.iter().enumerate() {
+            if let Some(id) = *p {
+                if before[f] != Some(id) && !received.contains(&id) {
+                    received.push(id);
+                }
+            }
+        }
+        received.sort_unstable();
+        self.forget_empty_persons(state);
         received
     }
 
