@@ -216,6 +216,11 @@ impl PeopleSession {
         &self.album
     }
 
+    /// Where this gallery's people file is (to tell the user).
+    pub fn file_path(&self) -> PathBuf {
+        self.store.path_for(&self.root)
+    }
+
     /// Visible persons, largest first (faces, then photos, then smaller id).
     pub fn persons(&self) -> Vec<PersonView> {
         self.views(|p| !p.hidden)
