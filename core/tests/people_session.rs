@@ -569,27 +569,37 @@ fn a_merged_pair_splits_back_and_the_confirmed_part_keeps_the_id() {
         .iter()
         .map(|p| p.iter().map(|f| label(&f.key)).collect())
         .collect();
-    assert_eq!(parts.len(), 2, "{labels:?}");
+    // Stricter cuts may split a person further, but never leave the two together.
+    assert!(parts.len() >= 2, "{labels:?}");
     assert!(labels.iter().all(|l| l.len() == 1), "{labels:?}");
 
     let changed = s.apply_split(a.id).expect("apply");
-    assert_eq!(changed.len(), 2);
+    assert_eq!(changed.len(), parts.len());
     let kept = s.person(a.id).expect("a keeps its id");
     assert_eq!(kept.name.as_deref(), Some("Beta"));
     assert!(
         kept.faces.iter().all(|f| label(&f.key) == lb),
         "the confirmed part keeps the id"
     );
-    let other = changed.iter().find(|p| p.id != a.id).expect("a new person");
+    assert!(kept
+        .faces
+        .iter()
+        .any(|f| f.key == b.faces[0].key && f.confirmed));
+    let newest = persons.iter().map(|p| p.id.0).max().expect("ids");
+    let others: Vec<&PersonView> = changed.iter().filter(|p| p.id != a.id).collect();
     assert!(
-        other.id.0 > persons.iter().map(|p| p.id.0).max().expect("ids"),
-        "a fresh id"
+        others.iter().all(|p| p.id.0 > newest && p.name.is_none()),
+        "fresh ids"
     );
-    assert!(other.faces.iter().all(|f| label(&f.key) == la));
+    let total: usize = changed.iter().map(|p| p.faces.len()).sum();
     assert_eq!(
-        kept.faces.len() + other.faces.len(),
-        a.faces.len() + b.faces.len()
+        total,
+        a.faces.len() + b.faces.len(),
+        "every face is in one part"
     );
+    assert!(others
+        .iter()
+        .any(|p| p.faces.iter().all(|f| label(&f.key) == la)));
 }
 
 #[test]
