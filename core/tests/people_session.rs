@@ -236,15 +236,18 @@ fn corrections_names_and_ids_survive_new_photos_renames_reindexing_and_recluster
 
     // One of a's less certain faces confirmed: it stays in a and becomes its cover.
     let confirmed = a.faces[1].key.clone();
-    let changed = s.confirm(a.id, &[confirmed.clone()]).expect("confirm");
+    let changed = s
+        .confirm(a.id, std::slice::from_ref(&confirmed))
+        .expect("confirm");
     let ids: Vec<PersonId> = changed.iter().map(|p| p.id).collect();
     assert_eq!(ids, vec![a.id]);
     // Another of a's faces rejected (clustering alone would put it back), one of c's
     // ignored.
     let rejected = a.faces.last().expect("face").key.clone();
-    s.reject(a.id, &[rejected.clone()]).expect("reject");
+    s.reject(a.id, std::slice::from_ref(&rejected))
+        .expect("reject");
     let ignored = c.faces.last().expect("face").key.clone();
-    s.ignore(&[ignored.clone()]).expect("ignore");
+    s.ignore(std::slice::from_ref(&ignored)).expect("ignore");
     // e merged into d; b hidden.
     let changed = s.merge(d.id, &[e.id]).expect("merge");
     assert_eq!(changed.len(), 1);
@@ -335,8 +338,10 @@ fn a_model_change_clusters_again_and_finds_the_corrected_faces_by_box_overlap() 
     s.name(a.id, "Alpha").expect("name");
     let confirmed = b.faces[0].key.clone();
     let rejected = a.faces.last().expect("face").key.clone();
-    s.confirm(a.id, &[confirmed.clone()]).expect("confirm");
-    s.reject(a.id, &[rejected.clone()]).expect("reject");
+    s.confirm(a.id, std::slice::from_ref(&confirmed))
+        .expect("confirm");
+    s.reject(a.id, std::slice::from_ref(&rejected))
+        .expect("reject");
     drop(s);
 
     // Another detector would put the boxes a few pixels elsewhere: move every stored box
@@ -434,7 +439,7 @@ fn unknown_ids_and_faces_change_nothing() {
         ("merge itself", s.merge(a, &[a])),
         (
             "confirm unknown person",
-            s.confirm(unknown, &[good.clone()]),
+            s.confirm(unknown, std::slice::from_ref(&good)),
         ),
         (
             "confirm bad photo",
