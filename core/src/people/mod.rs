@@ -6,11 +6,20 @@
 
 pub mod cluster;
 pub mod faces;
+pub mod file;
+pub mod identity;
+pub mod key;
 pub mod knn;
 pub mod metrics;
+pub mod session;
+pub mod store;
 
 pub use cluster::{
     attach, cluster, cluster_on_graph, cluster_with, split, ClusterParams, Constraints,
     KnownPerson, Partition, PersonCluster, Thresholds,
 };
 pub use faces::{FaceFacts, FaceSet, FaceSetError};
+pub use file::{PeopleFile, PEOPLE_FILE_VERSION};
+pub use key::{FaceAnchor, PersonId};
+pub use session::{FaceView, Opened, PeopleError, PeopleSession, PersonView};
+pub use store::{PeopleStore, PEOPLE_DIR_ENV_VAR};
