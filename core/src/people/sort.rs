@@ -332,8 +332,14 @@ fn safe_name(name: &str) -> String {
         })
         .collect();
     let cut = cut_at_bytes(&cleaned, MAX_NAME_BYTES);
-    let trimmed = cut.trim_start_matches(['.', ' ']).trim_end_matches(['.', ' ']);
-    let stem = trimmed.split('.').next().unwrap_or_default().to_ascii_uppercase();
+    let trimmed = cut
+        .trim_start_matches(['.', ' '])
+        .trim_end_matches(['.', ' ']);
+    let stem = trimmed
+        .split('.')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_uppercase();
     let reserved = matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
         || ((stem.starts_with("COM") || stem.starts_with("LPT"))
             && stem.len() == 4
@@ -376,7 +382,11 @@ fn numbered(stem: &str, ext: &str, n: u32) -> String {
 /// made is never written into). Names are compared case-insensitively, as macOS and
 /// Windows do.
 fn assign_folders(out: &Path, targets: &[Target], manifest: &mut Manifest) -> Vec<String> {
-    let owned: HashSet<String> = manifest.folders.iter().map(|f| f.folder.to_lowercase()).collect();
+    let owned: HashSet<String> = manifest
+        .folders
+        .iter()
+        .map(|f| f.folder.to_lowercase())
+        .collect();
     let mut given: HashSet<String> = HashSet::new();
     let mut names: Vec<Option<String>> = vec![None; targets.len()];
     // Targets keep last run's folder first, so a new person can never take it from them.
@@ -455,9 +465,7 @@ fn place(
     // An earlier run's file for this photo, still there (a symbolic link only while it
     // still leads to the original).
     let earlier = manifest.files.iter().position(|f| {
-        f.folder == folder
-            && f.sha256 == sha
-            && still_holds(&dir.join(&f.file), f.how, &photo.path)
+        f.folder == folder && f.sha256 == sha && still_holds(&dir.join(&f.file), f.how, &photo.path)
     });
     if let Some(i) = earlier {
         kept.insert(i);
@@ -574,7 +582,12 @@ fn write_one(original: &Path, target: &Path, link: LinkMode) -> io::Result<LinkM
     match link {
         LinkMode::Hard => match fs::hard_link(original, target) {
             Ok(()) => Ok(LinkMode::Hard),
-            Err(e) if matches!(e.kind(), io::ErrorKind::AlreadyExists | io::ErrorKind::NotFound) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::AlreadyExists | io::ErrorKind::NotFound
+                ) =>
+            {
                 Err(e)
             }
             Err(_) => copy_new(original, target).map(|()| LinkMode::Copy),
@@ -607,7 +620,10 @@ fn copy_new(original: &Path, target: &Path) -> io::Result<()> {
     if !meta.is_file() {
         return Err(io::Error::other("the original is not a regular file"));
     }
-    let mut output = OpenOptions::new().write(true).create_new(true).open(target)?;
+    let mut output = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(target)?;
     let copied = io::copy(&mut input, &mut output).and_then(|_| output.sync_all());
     if let Err(e) = copied {
         drop(output);
@@ -772,10 +788,7 @@ impl Manifest {
             source,
         };
         let bytes = serde_json::to_vec_pretty(self).map_err(|e| err(io::Error::other(e)))?;
-        let temp = path.with_file_name(format!(
-            "{MANIFEST_FILE}.{}.tmp",
-            std::process::id()
-        ));
+        let temp = path.with_file_name(format!("{MANIFEST_FILE}.{}.tmp", std::process::id()));
         let written = (|| {
             let mut file = OpenOptions::new()
                 .write(true)
