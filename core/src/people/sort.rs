@@ -580,7 +580,11 @@ fn file_sha256(path: &Path) -> io::Result<[u8; 32]> {
 /// allowed) becomes a copy. Returns how it was written.
 fn write_one(original: &Path, target: &Path, link: LinkMode) -> io::Result<LinkMode> {
     match link {
-        LinkMode::Hard => match fs::hard_link(original, target) {
+        // A photo that is a symbolic link: link the file it leads to, not the link.
+        LinkMode::Hard => match fs::hard_link(
+            fs::canonicalize(original).as_deref().unwrap_or(original),
+            target,
+        ) {
             Ok(()) => Ok(LinkMode::Hard),
             Err(e)
                 if matches!(
