@@ -6,8 +6,17 @@
 
 pub mod cluster;
 pub mod faces;
+pub mod file;
+pub mod identity;
+pub mod key;
 pub mod knn;
+pub mod session;
 pub mod sort;
+pub mod store;
 
 pub use cluster::{cluster, ClusterParams, Constraints, KnownPerson, Partition, PersonCluster};
 pub use faces::{FaceFacts, FaceSet, FaceSetError};
+pub use file::{PeopleFile, PEOPLE_FILE_VERSION};
+pub use key::{FaceAnchor, PersonId};
+pub use session::{FaceView, Opened, PeopleError, PeopleSession, PersonView};
+pub use store::{PeopleStore, PEOPLE_DIR_ENV_VAR};
