@@ -10,11 +10,14 @@ pub mod file;
 pub mod identity;
 pub mod key;
 pub mod knn;
+pub mod metrics;
 pub mod session;
 pub mod sort;
 pub mod store;
 
-pub use cluster::{cluster, ClusterParams, Constraints, KnownPerson, Partition, PersonCluster};
+pub use cluster::{
+    attach, cluster, split, ClusterParams, Constraints, KnownPerson, Partition, PersonCluster,
+};
 pub use faces::{FaceFacts, FaceSet, FaceSetError};
 pub use file::{PeopleFile, PEOPLE_FILE_VERSION};
 pub use key::{FaceAnchor, PersonId};
