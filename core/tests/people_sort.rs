@@ -13,6 +13,7 @@ use std::sync::atomic::AtomicBool;
 use facesorter_core::people::sort::{
     sort_album, LinkMode, SortError, SortOptions, SortPerson, SortPhoto, SortPlan, MANIFEST_FILE,
 };
+use facesorter_core::people::PersonId;
 use sha2::{Digest, Sha256};
 
 fn sha(path: &Path) -> [u8; 32] {
@@ -64,7 +65,7 @@ impl Gallery {
             gallery: self.dir.path().to_path_buf(),
             persons: vec![
                 SortPerson {
-                    id: 1,
+                    id: PersonId(1),
                     name: Some("Alice".into()),
                     photos: vec![
                         self.photo("a.jpg"),
@@ -73,7 +74,7 @@ impl Gallery {
                     ],
                 },
                 SortPerson {
-                    id: 2,
+                    id: PersonId(2),
                     name: Some("Bob".into()),
                     photos: vec![
                         self.photo("group.jpg"),
@@ -82,7 +83,7 @@ impl Gallery {
                     ],
                 },
                 SortPerson {
-                    id: 7,
+                    id: PersonId(7),
                     name: None,
                     photos: vec![self.photo("lone.jpg")],
                 },

@@ -25,6 +25,8 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::key::PersonId;
+use super::session::PeopleSession;
 use crate::export::EXPORT_MARKER;
 
 /// What sort wrote into an output folder, beside the person folders.
@@ -59,6 +61,57 @@ impl LinkMode {
             Self::Hard => "hard",
             Self::Symbolic => "symbolic",
             Self::Copy => "copy",
+        }
+    }
+}
+
+impl SortPlan {
+    /// The plan for a gallery's people as they are now: every visible person with the
+    /// photos its faces are in (hidden persons are left out, and their photos are not
+    /// unsorted: they have a placed face), and as unsorted the photos in which no face is
+    /// in any person — photos without faces too.
+    pub fn from_session(session: &PeopleSession) -> Self {
+        let album = session.album();
+        let root =
+            std::path::absolute(session.root()).unwrap_or_else(|_| session.root().to_path_buf());
+        let photo_of = |face: usize| album.photo_of(face);
+        let mut placed = HashSet::new();
+        for person in session.hidden_persons() {
+            placed.extend(person.faces.iter().map(|f| photo_of(f.face).content_sha256));
+        }
+        let persons = session
+            .persons()
+            .into_iter()
+            .map(|person| SortPerson {
+                id: person.id,
+                photos: person
+                    .faces
+                    .iter()
+                    .map(|f| {
+                        let sha256 = photo_of(f.face).content_sha256;
+                        placed.insert(sha256);
+                        SortPhoto {
+                            path: root.join(&photo_of(f.face).rel_path),
+                            sha256,
+                        }
+                    })
+                    .collect(),
+                name: person.name,
+            })
+            .collect();
+        let unsorted = album
+            .photos()
+            .iter()
+            .filter(|p| !placed.contains(&p.content_sha256))
+            .map(|p| SortPhoto {
+                path: root.join(&p.rel_path),
+                sha256: p.content_sha256,
+            })
+            .collect();
+        Self {
+            gallery: root,
+            persons,
+            unsorted,
         }
     }
 }
@@ -99,7 +152,7 @@ pub struct SortPhoto {
 /// One person to give a folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SortPerson {
-    pub id: u32,
+    pub id: PersonId,
     pub name: Option<String>,
     /// Every photo the person appears in (repeats are written once).
     pub photos: Vec<SortPhoto>,
@@ -122,7 +175,7 @@ pub struct FolderSummary {
     pub folder: String,
     pub path: PathBuf,
     /// The person it holds; `None` for the unsorted folder.
-    pub person: Option<u32>,
+    pub person: Option<PersonId>,
     pub name: Option<String>,
     /// Distinct photos that belong in it.
     pub photos: usize,
@@ -268,7 +321,7 @@ struct Target {
     key: String,
     /// The name wanted for the folder (before disambiguation).
     base: String,
-    person: Option<u32>,
+    person: Option<PersonId>,
     name: Option<String>,
     /// Distinct photos, in path order.
     photos: Vec<SortPhoto>,
@@ -311,7 +364,7 @@ fn distinct(photos: &[SortPhoto]) -> Vec<SortPhoto> {
 }
 
 /// The folder name a person wants: the name made safe, else `person-<id>`.
-pub fn folder_base(name: Option<&str>, id: u32) -> String {
+pub fn folder_base(name: Option<&str>, id: PersonId) -> String {
     name.map(safe_name)
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| format!("person-{id}"))
@@ -831,15 +884,15 @@ mod tests {
 
     #[test]
     fn names_are_made_safe_for_every_file_system() {
-        assert_eq!(folder_base(Some("Alice"), 3), "Alice");
-        assert_eq!(folder_base(Some("  a/b:c  "), 3), "a_b_c");
-        assert_eq!(folder_base(Some(".."), 7), "person-7");
-        assert_eq!(folder_base(Some(".hidden"), 7), "hidden");
-        assert_eq!(folder_base(Some("Dr. "), 7), "Dr");
-        assert_eq!(folder_base(Some("con"), 7), "con_");
-        assert_eq!(folder_base(Some("COM1.x"), 7), "COM1.x_");
-        assert_eq!(folder_base(None, 12), "person-12");
-        let long = folder_base(Some(&"漢".repeat(100)), 1);
+        assert_eq!(folder_base(Some("Alice"), PersonId(3)), "Alice");
+        assert_eq!(folder_base(Some("  a/b:c  "), PersonId(3)), "a_b_c");
+        assert_eq!(folder_base(Some(".."), PersonId(7)), "person-7");
+        assert_eq!(folder_base(Some(".hidden"), PersonId(7)), "hidden");
+        assert_eq!(folder_base(Some("Dr. "), PersonId(7)), "Dr");
+        assert_eq!(folder_base(Some("con"), PersonId(7)), "con_");
+        assert_eq!(folder_base(Some("COM1.x"), PersonId(7)), "COM1.x_");
+        assert_eq!(folder_base(None, PersonId(12)), "person-12");
+        let long = folder_base(Some(&"漢".repeat(100)), PersonId(1));
         assert!(long.len() <= MAX_NAME_BYTES && long.ends_with('漢'));
     }
 
@@ -849,8 +902,8 @@ mod tests {
         fs::create_dir(out.path().join("Bob")).expect("a folder of the user's");
         let target = |id: u32, name: &str| Target {
             key: format!("person:{id}"),
-            base: folder_base(Some(name), id),
-            person: Some(id),
+            base: folder_base(Some(name), PersonId(id)),
+            person: Some(PersonId(id)),
             name: Some(name.into()),
             photos: Vec::new(),
         };

@@ -1,0 +1,493 @@
+//! `facesorter people` and `facesorter sort` end to end, as a user runs them, with the real
+//! recognizer (FaceNet, `../shared/models/facenet_casia_112.onnx`) on the labelled photos
+//! of `../shared/faces`: a temp gallery of symbolic links to them (nothing is copied), the
+//! cache and the people files in temp folders.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// A digest of a file's bytes (SipHash: enough to tell these photos apart in a test).
+fn digest(path: &Path) -> u64 {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut h = DefaultHasher::new();
+    fs::read(path).expect("read").hash(&mut h);
+    h.finish()
+}
+
+fn shared(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared")
+        .join(rel)
+}
+
+/// A gallery of links to labelled photos, with its own cache and people folders.
+struct Fixture {
+    temp: tempfile::TempDir,
+    /// Gallery path (relative to the gallery) → identity.
+    labels: BTreeMap<String, String>,
+}
+
+impl Fixture {
+    /// `deepface/<file>` for every labelled deepface photo and the two unlabelled group
+    /// photos, and with `bbt`, `bbt/<person>/<file>` for the bbt crops.
+    fn new(bbt: bool) -> Self {
+        let temp = tempfile::tempdir().expect("tempdir");
+        let gallery = temp.path().join("gallery");
+        let mut labels = BTreeMap::new();
+        let deepface = shared("faces/deepface");
+        fs::create_dir_all(gallery.join("deepface")).expect("gallery folder");
+        let csv = fs::read_to_string(deepface.join("identities.csv")).expect("identities.csv");
+        for line in csv.lines().skip(1) {
+            let (file, identity) = line.split_once(',').expect("file,identity");
+            labels.insert(
+                format!("deepface/{file}"),
+                format!("deepface-{}", identity.trim()),
+            );
+        }
+        for entry in fs::read_dir(&deepface).expect("read deepface") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_some_and(|e| e != "csv") {
+                link(
+                    &path,
+                    &gallery
+                        .join("deepface")
+                        .join(path.file_name().expect("name")),
+                );
+            }
+        }
+        if bbt {
+            for person in fs::read_dir(shared("faces/bbt")).expect("read bbt") {
+                let person = person.expect("entry").path();
+                let name = person
+                    .file_name()
+                    .expect("name")
+                    .to_string_lossy()
+                    .into_owned();
+                let dir = gallery.join("bbt").join(&name);
+                fs::create_dir_all(&dir).expect("bbt folder");
+                for photo in fs::read_dir(&person).expect("read person") {
+                    let photo = photo.expect("entry").path();
+                    let file = photo
+                        .file_name()
+                        .expect("name")
+                        .to_string_lossy()
+                        .into_owned();
+                    link(&photo, &dir.join(&file));
+                    labels.insert(format!("bbt/{name}/{file}"), format!("bbt-{name}"));
+                }
+            }
+        }
+        Self { temp, labels }
+    }
+
+    fn gallery(&self) -> PathBuf {
+        self.temp.path().join("gallery")
+    }
+
+    fn people_dir(&self) -> PathBuf {
+        self.temp.path().join("people")
+    }
+
+    /// The binary with FaceNet's input convention, fp32 (the same result on every CPU),
+    /// this fixture's cache and people folders, and `--threshold 0.45` after the
+    /// `people`/`sort` arguments.
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_facesorter"))
+            .env("FACESORTER_MODELS", shared("models"))
+            .env("FACESORTER_CACHE_DIR", self.temp.path().join("cache"))
+            .env("FACESORTER_PEOPLE_DIR", self.people_dir())
+            .arg("--model")
+            .arg(shared("models/facenet_casia_112.onnx"))
+            .args(["--color-order", "rgb", "--mean", "0", "--std", "1"])
+            .args(["--precision", "fp32"])
+            .args(args)
+            .args(if matches!(args.first(), Some(&"people" | &"sort")) {
+                &["--threshold", "0.45"][..]
+            } else {
+                &[]
+            })
+            .output()
+            .expect("run facesorter")
+    }
+
+    /// Runs and expects success and one JSON object on stdout.
+    fn json(&self, args: &[&str]) -> Value {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "facesorter {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("not JSON: {text}: {e}"))
+    }
+
+    /// The people file(s): every file in the people folder and its bytes.
+    fn people_files(&self) -> BTreeMap<PathBuf, Vec<u8>> {
+        let mut out = BTreeMap::new();
+        for entry in fs::read_dir(self.people_dir()).expect("people folder") {
+            let path = entry.expect("entry").path();
+            if path.is_file() {
+                out.insert(path.clone(), fs::read(&path).expect("read"));
+            }
+        }
+        out
+    }
+}
+
+#[cfg(unix)]
+fn link(original: &Path, link: &Path) {
+    std::os::unix::fs::symlink(original, link).expect("symlink");
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().expect("utf-8 path")
+}
+
+fn digests_of_tree(dir: &Path) -> BTreeMap<PathBuf, u64> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).expect("read_dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.insert(path.clone(), digest(&path));
+            }
+        }
+    }
+    out
+}
+
+fn boxes(v: &Value) -> Vec<f64> {
+    v.as_array()
+        .expect("box array")
+        .iter()
+        .map(|x| x.as_f64().expect("box number"))
+        .collect()
+}
+
+/// `PATH#INDEX` of a face object.
+fn face_ref(face: &Value) -> String {
+    format!(
+        "{}#{}",
+        face["path"].as_str().expect("path"),
+        face["index"].as_u64().expect("index")
+    )
+}
+
+fn person_by_id<'a>(listing: &'a Value, id: u64) -> Option<&'a Value> {
+    listing["people"]
+        .as_array()
+        .expect("people")
+        .iter()
+        .find(|p| p["id"].as_u64() == Some(id))
+}
+
+#[test]
+fn people_json_follows_the_contract_and_corrections_hold() {
+    let fx = Fixture::new(false);
+    let gallery = fx.gallery();
+    let listing = fx.json(&["people", p(&gallery), "--json"]);
+    let people = listing["people"].as_array().expect("people array");
+    assert!(
+        people.len() >= 5,
+        "the 13 deepface identities give persons: {listing}"
+    );
+    assert!(listing["seconds"].as_f64().is_some());
+    let mut sizes = Vec::new();
+    let mut ids = BTreeSet::new();
+    for person in people {
+        assert!(
+            ids.insert(person["id"].as_u64().expect("numeric id")),
+            "ids unique"
+        );
+        assert!(person["name"].is_null(), "unnamed at first");
+        let faces = person["faces"].as_array().expect("faces");
+        assert!(!faces.is_empty());
+        let photos: BTreeSet<&str> = faces
+            .iter()
+            .map(|f| f["path"].as_str().expect("path"))
+            .collect();
+        assert_eq!(person["photos"].as_u64(), Some(photos.len() as u64));
+        assert_eq!(
+            photos.len(),
+            faces.len(),
+            "never two faces of one photo in a person"
+        );
+        for face in faces {
+            assert!(Path::new(face["path"].as_str().expect("path")).is_file());
+            assert_eq!(boxes(&face["box"]).len(), 4);
+            let score = face["score"].as_f64().expect("score");
+            assert!((0.0..=1.0).contains(&score), "score {score}");
+            assert!(face["confirmed"].is_boolean());
+        }
+        let cover = &person["cover"];
+        assert!(
+            faces
+                .iter()
+                .any(|f| face_ref(f) == face_ref(cover) && f["box"] == cover["box"]),
+            "the cover is one of the person's faces"
+        );
+        sizes.push(faces.len());
+    }
+    assert!(
+        sizes.windows(2).all(|w| w[0] >= w[1]),
+        "largest first: {sizes:?}"
+    );
+    for face in listing["unsorted"].as_array().expect("unsorted array") {
+        assert_eq!(boxes(&face["box"]).len(), 4);
+        assert!(face["index"].as_u64().is_some());
+    }
+
+    // `index` numbers a photo's faces as `detect` does (reading order): the two faces of
+    // couple.jpg, wherever they were placed, have the boxes detect gives them.
+    let couple = gallery.join("deepface/couple.jpg");
+    let detect = fx.run(&["detect", "--json", p(&couple)]);
+    let detected: Value = serde_json::from_slice(&detect.stdout).expect("detect JSON");
+    let all_faces = people
+        .iter()
+        .flat_map(|p| p["faces"].as_array().expect("faces").iter())
+        .chain(listing["unsorted"].as_array().expect("unsorted"));
+    let mut seen = 0;
+    for face in all_faces.filter(|f| f["path"] == p(&couple)) {
+        let i = face["index"].as_u64().expect("index") as usize;
+        let by_detect = boxes(&detected["faces"][i]["box"]);
+        let here = boxes(&face["box"]);
+        assert!(
+            by_detect
+                .iter()
+                .zip(&here)
+                .all(|(a, b)| (a - b).abs() < 1.0),
+            "couple.jpg#{i}: {here:?} vs detect's {by_detect:?}"
+        );
+        seen += 1;
+    }
+    assert_eq!(seen, 2, "both faces of couple.jpg are listed");
+
+    // Name the largest person: the change is printed and kept.
+    let first = &people[0];
+    let id = first["id"].as_u64().expect("id");
+    let named = fx.json(&[
+        "people",
+        p(&gallery),
+        "name",
+        &id.to_string(),
+        "Ann",
+        "Lee",
+        "--json",
+    ]);
+    let changed = named["people"].as_array().expect("changed persons");
+    assert_eq!(changed.len(), 1);
+    assert_eq!(changed[0]["id"].as_u64(), Some(id));
+    assert_eq!(changed[0]["name"], "Ann Lee");
+    let again = fx.json(&["people", p(&gallery), "--json"]);
+    assert_eq!(
+        person_by_id(&again, id).expect("still there")["name"],
+        "Ann Lee"
+    );
+    let text = fx.run(&["people", p(&gallery)]);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("Ann Lee"));
+
+    // Unknown ids and faces: one line on stderr, a nonzero exit, the people file unchanged.
+    let before = fx.people_files();
+    assert!(!before.is_empty(), "a people file was written");
+    let id_text = id.to_string();
+    for args in [
+        vec!["name", "99999", "Nobody"],
+        vec!["merge", &id_text, "99999"],
+        vec!["reject", "99999", "deepface/img1.jpg#0"],
+        vec!["confirm", "1", "deepface/no-such-photo.jpg#0"],
+        vec!["ignore", "deepface/img1.jpg#7"],
+        vec!["hide", "99999"],
+    ] {
+        let mut full = vec!["people", p(&gallery)];
+        full.extend(&args);
+        let out = fx.run(&full);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} must fail");
+        assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+        assert_eq!(
+            fx.people_files(),
+            before,
+            "{args:?} changed the people file"
+        );
+    }
+
+    // Reject a face of the largest person: it leaves it, and stays out on the next run
+    // and after a full re-clustering.
+    let victim = face_ref(&first["faces"][0]);
+    let rejected = fx.json(&[
+        "people",
+        p(&gallery),
+        "reject",
+        &id.to_string(),
+        &victim,
+        "--json",
+    ]);
+    assert!(rejected["people"].is_array());
+    let holds = |listing: &Value| {
+        person_by_id(listing, id).is_some_and(|person| {
+            person["faces"]
+                .as_array()
+                .expect("faces")
+                .iter()
+                .any(|f| face_ref(f) == victim)
+        })
+    };
+    assert!(!holds(&fx.json(&["people", p(&gallery), "--json"])));
+    let reclustered = fx.json(&["people", p(&gallery), "--recluster", "--json"]);
+    assert!(!holds(&reclustered), "a rejection survives re-clustering");
+    assert_eq!(
+        person_by_id(&reclustered, id).expect("kept its id")["name"],
+        "Ann Lee"
+    );
+}
+
+/// Every labelled photo is in its person's folder — the folder holding most of that
+/// label's photos — and in no other labelled person's folder; the originals are
+/// untouched; a second run writes nothing; a photo that leaves a person is reported and
+/// `--prune` removes only that link.
+#[test]
+fn sort_puts_every_labelled_photo_in_its_persons_folder() {
+    let fx = Fixture::new(true);
+    let gallery = fx.gallery();
+    let originals = [shared("faces/deepface"), shared("faces/bbt")];
+    let before: Vec<_> = originals.iter().map(|d| digests_of_tree(d)).collect();
+    let out_dir = fx.temp.path().join("sorted");
+    let summary = fx.json(&["sort", p(&gallery), "--out", p(&out_dir), "--json"]);
+    assert_eq!(
+        summary["failed"].as_array().map(Vec::len),
+        Some(0),
+        "{summary}"
+    );
+    let written = summary["written"].as_u64().expect("written");
+    assert!(written > 0);
+
+    // Which folders hold each photo, by its content.
+    let content: HashMap<u64, String> = fx
+        .labels
+        .keys()
+        .map(|rel| (digest(&gallery.join(rel)), rel.clone()))
+        .collect();
+    let mut folders_of: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for folder in summary["folders"].as_array().expect("folders") {
+        let name = folder["folder"].as_str().expect("folder name").to_string();
+        let path = PathBuf::from(folder["path"].as_str().expect("folder path"));
+        assert_eq!(path, out_dir.join(&name));
+        let files: Vec<PathBuf> = fs::read_dir(&path)
+            .expect("person folder")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        assert_eq!(
+            files.len() as u64,
+            folder["photos"].as_u64().expect("photos")
+        );
+        for file in files {
+            if let Some(rel) = content.get(&digest(&file)) {
+                folders_of
+                    .entry(rel.clone())
+                    .or_default()
+                    .insert(name.clone());
+            }
+        }
+    }
+    // Each label's folder: the one holding most of its photos.
+    let mut votes: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
+    for (rel, label) in &fx.labels {
+        for folder in folders_of.get(rel).into_iter().flatten() {
+            *votes.entry(label).or_default().entry(folder).or_default() += 1;
+        }
+    }
+    let home: BTreeMap<&str, &str> = fx
+        .labels
+        .values()
+        .map(|label| {
+            let folder = votes
+                .get(label.as_str())
+                .and_then(|v| {
+                    v.iter()
+                        .max_by_key(|(name, n)| (**n, std::cmp::Reverse(**name)))
+                })
+                .map(|(name, _)| *name)
+                .unwrap_or_else(|| panic!("no folder holds any photo of {label}"));
+            (label.as_str(), folder)
+        })
+        .collect();
+    let homes: BTreeSet<&str> = home.values().copied().collect();
+    assert_eq!(
+        homes.len(),
+        home.len(),
+        "every person has a folder of their own: {home:?}"
+    );
+    let mut misplaced = Vec::new();
+    for (rel, label) in &fx.labels {
+        let mine = home[label.as_str()];
+        let held: BTreeSet<String> = folders_of.get(rel).cloned().unwrap_or_default();
+        if !held.contains(mine) {
+            misplaced.push(format!("{rel} ({label}) is not in {mine} but in {held:?}"));
+        }
+        for folder in &held {
+            if folder != mine && homes.contains(folder.as_str()) {
+                misplaced.push(format!(
+                    "{rel} ({label}) is also in a stranger's folder {folder}"
+                ));
+            }
+        }
+    }
+    assert!(misplaced.is_empty(), "{}", misplaced.join("\n"));
+    let after: Vec<_> = originals.iter().map(|d| digests_of_tree(d)).collect();
+    assert_eq!(before, after, "originals byte-identical");
+
+    // A second run writes nothing new.
+    let tree = digests_of_tree(&out_dir);
+    let second = fx.json(&["sort", p(&gallery), "--out", p(&out_dir), "--json"]);
+    assert_eq!(second["written"].as_u64(), Some(0), "{second}");
+    assert_eq!(second["existing"].as_u64(), Some(written));
+    assert_eq!(digests_of_tree(&out_dir), tree);
+
+    // A photo rejected from its person leaves its folder: reported, then pruned.
+    let listing = fx.json(&["people", p(&gallery), "--json"]);
+    let person = &listing["people"][0];
+    let id = person["id"].as_u64().expect("id").to_string();
+    let face = &person["faces"][0];
+    let _ = fx.json(&[
+        "people",
+        p(&gallery),
+        "reject",
+        &id,
+        &face_ref(face),
+        "--json",
+    ]);
+    let third = fx.json(&["sort", p(&gallery), "--out", p(&out_dir), "--json"]);
+    let stale = third["stale"].as_array().expect("stale");
+    assert!(
+        !stale.is_empty(),
+        "the rejected photo's link is reported: {third}"
+    );
+    let stale_paths: Vec<PathBuf> = stale
+        .iter()
+        .map(|s| PathBuf::from(s.as_str().expect("path")))
+        .collect();
+    assert!(
+        stale_paths.iter().all(|s| s.exists()),
+        "reported, not removed"
+    );
+    let pruned = fx.json(&[
+        "sort",
+        p(&gallery),
+        "--out",
+        p(&out_dir),
+        "--prune",
+        "--json",
+    ]);
+    assert_eq!(pruned["pruned"].as_array().map(Vec::len), Some(stale.len()));
+    assert!(stale_paths.iter().all(|s| !s.exists()));
+    let after: Vec<_> = originals.iter().map(|d| digests_of_tree(d)).collect();
+    assert_eq!(before, after, "pruning never touches an original");
+}
