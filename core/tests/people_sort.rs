@@ -317,7 +317,13 @@ fn a_second_run_writes_nothing() {
         "the record is not even rewritten"
     );
 
-    // A new photo of Bob's is the only thing the third run writes.
+    // Without --unsorted the unsorted folder of the first run is left as it is.
+    let plain = run(out.path(), &plan, SortOptions::default());
+    assert_eq!((plain.written(), plain.existing), (0, 6));
+    assert!(plain.stale.is_empty(), "{:?}", plain.stale);
+    assert_eq!(tree(out.path()), files);
+
+    // A new photo of Bob's is the only thing the next run writes.
     plan.persons[1].photos.push(gallery.photo("a.jpg"));
     let third = run(out.path(), &plan, options);
     assert_eq!((third.written(), third.existing), (1, 7));

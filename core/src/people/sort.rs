@@ -267,7 +267,15 @@ pub fn sort_album(
         skipped_persons: plan.persons.len() + usize::from(options.unsorted) - targets.len(),
         ..SortSummary::default()
     };
-    let names = assign_folders(out, &targets, &mut manifest);
+    // Without `unsorted` the unsorted folder of an earlier run is left as it is: neither
+    // filled nor stale.
+    let left_alone: HashSet<String> = manifest
+        .folders
+        .iter()
+        .filter(|f| !options.unsorted && f.key.as_deref() == Some(UNSORTED_FOLDER))
+        .map(|f| f.folder.to_lowercase())
+        .collect();
+    let names = assign_folders(out, &targets, &left_alone, &mut manifest);
     // Which earlier files are still wanted; the rest are stale.
     let mut kept: HashSet<usize> = HashSet::new();
     for (target, folder) in targets.iter().zip(&names) {
@@ -306,7 +314,14 @@ pub fn sort_album(
         }
     }
     if !summary.cancelled {
-        settle_stale(out, options.prune, &mut manifest, &kept, &mut summary);
+        settle_stale(
+            out,
+            options.prune,
+            &left_alone,
+            &mut manifest,
+            &kept,
+            &mut summary,
+        );
     }
     if manifest != before {
         manifest.save(&manifest_path)?;
@@ -432,9 +447,14 @@ fn numbered(stem: &str, ext: &str, n: u32) -> String {
 /// A folder for each target: the one it had last run when it still wants the same name,
 /// else the first free `base`, `base (2)`, …: free means not given to another target in
 /// this run and either not in the output folder at all or made by sort (a folder the user
-/// made is never written into). Names are compared case-insensitively, as macOS and
-/// Windows do.
-fn assign_folders(out: &Path, targets: &[Target], manifest: &mut Manifest) -> Vec<String> {
+/// made is never written into) and not `left_alone`. Names are compared
+/// case-insensitively, as macOS and Windows do.
+fn assign_folders(
+    out: &Path,
+    targets: &[Target],
+    left_alone: &HashSet<String>,
+    manifest: &mut Manifest,
+) -> Vec<String> {
     let owned: HashSet<String> = manifest
         .folders
         .iter()
@@ -461,6 +481,7 @@ fn assign_folders(out: &Path, targets: &[Target], manifest: &mut Manifest) -> Ve
         let free = |name: &str| {
             let lower = name.to_lowercase();
             !given.contains(&lower)
+                && !left_alone.contains(&lower)
                 && (owned.contains(&lower) || fs::symlink_metadata(out.join(name)).is_err())
         };
         let name = (1..=MAX_SUFFIX)
@@ -474,7 +495,9 @@ fn assign_folders(out: &Path, targets: &[Target], manifest: &mut Manifest) -> Ve
     // Record the assignment: every folder sort ever made stays owned (its files may be
     // stale); a folder now holds at most one target.
     for f in &mut manifest.folders {
-        f.key = None;
+        if !left_alone.contains(&f.folder.to_lowercase()) {
+            f.key = None;
+        }
     }
     for (target, name) in targets.iter().zip(&names) {
         match manifest
@@ -698,13 +721,14 @@ fn copy_new(original: &Path, target: &Path) -> io::Result<()> {
 fn settle_stale(
     out: &Path,
     prune: bool,
+    left_alone: &HashSet<String>,
     manifest: &mut Manifest,
     kept: &HashSet<usize>,
     summary: &mut SortSummary,
 ) {
     let mut remaining = Vec::with_capacity(manifest.files.len());
     for (i, record) in std::mem::take(&mut manifest.files).into_iter().enumerate() {
-        if kept.contains(&i) {
+        if kept.contains(&i) || left_alone.contains(&record.folder.to_lowercase()) {
             remaining.push(record);
             continue;
         }
@@ -909,12 +933,12 @@ mod tests {
         };
         let targets = vec![target(1, "Alice"), target(2, "alice"), target(3, "Bob")];
         let mut manifest = Manifest::default();
-        let names = assign_folders(out.path(), &targets, &mut manifest);
+        let names = assign_folders(out.path(), &targets, &HashSet::new(), &mut manifest);
         assert_eq!(names, ["Alice", "alice (2)", "Bob (2)"]);
         assert!(name_counts(&names).values().all(|&n| n == 1));
         // The next run keeps the folders, even when a new person comes first.
         let again = vec![target(4, "Alice"), target(2, "alice"), target(1, "Alice")];
-        let names = assign_folders(out.path(), &again, &mut manifest);
+        let names = assign_folders(out.path(), &again, &HashSet::new(), &mut manifest);
         assert_eq!(names, ["Alice (3)", "alice (2)", "Alice"]);
     }
 }
