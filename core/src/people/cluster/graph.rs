@@ -40,10 +40,14 @@ pub(crate) fn core_edges(
     edges
 }
 
-/// Joins the ends of each edge in order, unless a cannot-link forbids it.
-pub(crate) fn join_cores(groups: &mut Groups, edges: &[(f32, u32, u32)]) {
+/// Joins the ends of each edge in order, unless a cannot-link forbids it or the two
+/// groups are not close on average (`min_cosine` again, over all their cross pairs): an
+/// edge alone would chain people together through one look-alike pair.
+pub(crate) fn join_cores(groups: &mut Groups, edges: &[(f32, u32, u32)], min_cosine: f32) {
     for &(_, a, b) in edges {
         let (ra, rb) = (groups.find(a), groups.find(b));
-        groups.join(ra, rb);
+        if ra != rb && groups.mean_cosine(ra, rb) >= min_cosine {
+            groups.join(ra, rb);
+        }
     }
 }

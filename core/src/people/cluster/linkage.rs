@@ -107,3 +107,81 @@ fn push(
         stamp[b as usize],
     ));
 }
+
+/// Rounds of [`merge_clear_pairs`] at most: each round merges every clear pair at once,
+/// and fragments of one person rarely need more than two or three.
+const CLEAR_ROUNDS: usize = 8;
+
+/// Merges two groups below the average-linkage cut only when the evidence is clear:
+/// each is the other's nearest group (mean cosine), that mean is at least `cut`, and it
+/// beats each one's second-nearest group by `margin`. A group torn between two others
+/// (a look-alike of two people) stays apart; a person split in two fragments with nobody
+/// else near them joins up. All clear pairs of a round merge at once (they are disjoint:
+/// each is the other's nearest), so the result does not depend on any order.
+pub(crate) fn merge_clear_pairs(
+    groups: &mut Groups,
+    neighbours: &Neighbours,
+    members: &[bool],
+    cut: f32,
+    margin: f32,
+) {
+    let n = members.len();
+    for _ in 0..CLEAR_ROUNDS {
+        let mut adjacent: HashMap<u32, Vec<u32>> = HashMap::new();
+        for i in 0..n {
+            if !members[i] {
+                continue;
+            }
+            let ri = groups.find(i as u32);
+            for (j, _) in neighbours.of(i) {
+                if !members[j as usize] {
+                    continue;
+                }
+                let rj = groups.find(j);
+                if ri != rj {
+                    adjacent.entry(ri).or_default().push(rj);
+                    adjacent.entry(rj).or_default().push(ri);
+                }
+            }
+        }
+        // Each group's nearest and second-nearest group by mean cosine.
+        let mut nearest: HashMap<u32, (f32, u32, f32)> = HashMap::new();
+        for (&a, list) in &mut adjacent {
+            list.sort_unstable();
+            list.dedup();
+            let mut best = (f32::NEG_INFINITY, u32::MAX, f32::NEG_INFINITY);
+            for &b in list.iter() {
+                let mean = groups.mean_cosine(a, b);
+                let better = Sim(mean) > Sim(best.0)
+                    || (mean == best.0 && groups.least(b) < groups.least(best.1));
+                if best.1 == u32::MAX || better {
+                    best = (mean, b, best.0);
+                } else if mean > best.2 {
+                    best.2 = mean;
+                }
+            }
+            nearest.insert(a, best);
+        }
+        let mut pairs: Vec<(u32, u32)> = nearest
+            .iter()
+            .filter_map(|(&a, &(mean, b, second))| {
+                let &(back_mean, back, back_second) = nearest.get(&b)?;
+                let clear = a < b
+                    && back == a
+                    && back_mean == mean
+                    && mean >= cut
+                    && mean - second >= margin
+                    && mean - back_second >= margin;
+                clear.then_some((a, b))
+            })
+            .collect();
+        pairs.sort_unstable();
+        let mut merged = false;
+        for (a, b) in pairs {
+            merged |= groups.join(a, b).is_some();
+        }
+        if !merged {
+            break;
+        }
+    }
+}

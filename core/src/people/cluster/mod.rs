@@ -6,7 +6,8 @@
 //!    union-find with a cannot-link veto (two faces of one photo, two known persons, a
 //!    rejected face).
 //! 3. Merging ([`linkage`]): average linkage over the cores, along kNN edges only, down
-//!    to a cut, never across a cannot-link.
+//!    to a cut, never across a cannot-link; then, below that cut, only pairs of groups
+//!    that are each other's nearest by a clear margin (fragments of one person).
 //! 4. Attaching ([`attach`]): every other face joins a person only by a clear vote over
 //!    the person's best faces, with a margin over the second-best person.
 //!
@@ -96,7 +97,17 @@ pub struct Partition {
 /// same partition, and another order gives the same persons up to exact ties of cosines
 /// (broken by face number).
 pub fn cluster(faces: &FaceSet, constraints: &Constraints, params: &ClusterParams) -> Partition {
-    let thresholds = params.thresholds();
+    cluster_with(faces, constraints, &params.thresholds())
+}
+
+/// [`cluster`] with thresholds of the caller's choosing (to measure how the result
+/// depends on them; [`ClusterParams::thresholds`] gives the documented ones).
+pub fn cluster_with(
+    faces: &FaceSet,
+    constraints: &Constraints,
+    thresholds: &Thresholds,
+) -> Partition {
+    let thresholds = *thresholds;
     let bar = QualityBar::for_album(faces, &thresholds);
     let rules = Rules::new(faces.all_facts().iter().map(|f| f.photo), constraints);
     let mut groups = Groups::new(faces, &rules);
@@ -118,15 +129,26 @@ fn found_and_attach(
         return;
     }
     let neighbours = knn::neighbours(faces, thresholds.neighbours.min(n - 1));
+    // Confirmed faces always found (the user vouched for them); a face the user rejected
+    // for someone never does: it is a doubtful look-alike, and as a founder it could
+    // pull that person's other faces away from them.
     let founder: Vec<bool> = (0..n as u32)
         .map(|f| {
             !rules.is_ignored(f)
-                && (rules.confirmed(f).is_some() || bar.may_found(&faces.facts(f as usize)))
+                && (rules.confirmed(f).is_some()
+                    || (rules.rejected(f).is_empty() && bar.may_found(&faces.facts(f as usize))))
         })
         .collect();
     let edges = graph::core_edges(&neighbours, &founder, thresholds.core_link);
-    graph::join_cores(groups, &edges);
+    graph::join_cores(groups, &edges, thresholds.core_link);
     linkage::merge_groups(groups, &neighbours, &founder, thresholds.merge_cut);
+    linkage::merge_clear_pairs(
+        groups,
+        &neighbours,
+        &founder,
+        thresholds.join,
+        thresholds.join_margin,
+    );
 
     let persons: Vec<u32> = person_roots(groups, thresholds);
     let targets = attach::Targets::new(faces, groups, bar, &persons, thresholds.vote_faces);
@@ -237,3 +259,6 @@ fn sort_persons(persons: &mut [PersonCluster]) {
 fn confidence(mean_cosine: f32, threshold: f32) -> f32 {
     (0.5 + 0.5 * (mean_cosine - threshold) / (1.0 - threshold)).clamp(0.0, 1.0)
 }
+
+#[cfg(test)]
+mod tests;

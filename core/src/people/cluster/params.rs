@@ -15,16 +15,21 @@ pub struct Thresholds {
     pub threshold: f32,
     /// Neighbours per face in the kNN graph.
     pub neighbours: usize,
-    /// A mutual-neighbour edge between two founders joins them into a core when their
-    /// cosine is at least `t + 0.25 (1 - t)` [0.5875].
+    /// A mutual-neighbour edge between two founders joins their groups into a core when
+    /// the edge's cosine, and the mean cosine between the two groups, are at least
+    /// `t + 0.45 (1 - t)` [0.6975]: only near-certain pairs, so cores are pure.
     pub core_link: f32,
     /// Cores are merged by average linkage while the mean cosine between their faces is
-    /// at least `t + 0.15 (1 - t)` [0.5325].
+    /// at least `t + 0.375 (1 - t)` [0.65625]: above the mean cosine of look-alike
+    /// people (on the labelled sets two different people's cores reach 0.64 on average).
     pub merge_cut: f32,
-    /// A face joins a person when its mean cosine to the person's best faces is at least
-    /// `t + 0.10 (1 - t)` [0.505] ...
+    /// Below that cut, down to `t + 0.10 (1 - t)` [0.505], two groups still merge when
+    /// each is the other's nearest and it clearly wins (see `join_margin`); and a face
+    /// that founded nothing joins a person when its mean cosine to the person's best
+    /// faces reaches this ...
     pub join: f32,
-    /// ... and beats the second-best person by at least `0.10 (1 - t)` [0.055].
+    /// ... and beats the second-best person (or group) by at least `0.10 (1 - t)`
+    /// [0.055]: a face or fragment torn between two people stays apart.
     pub join_margin: f32,
     /// The person's best faces a joining face is compared with (highest quality first).
     pub vote_faces: usize,
@@ -48,8 +53,8 @@ impl ClusterParams {
         Thresholds {
             threshold: t,
             neighbours: 10,
-            core_link: t + 0.25 * room,
-            merge_cut: t + 0.15 * room,
+            core_link: t + 0.45 * room,
+            merge_cut: t + 0.375 * room,
             join: t + 0.10 * room,
             join_margin: 0.10 * room,
             vote_faces: 5,
