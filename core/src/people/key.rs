@@ -181,6 +181,83 @@ mod tests {
         assert!("-1".parse::<PersonId>().is_err());
     }
 
+    fn album(photos: &[([u8; 32], &[[f32; 4]])]) -> Album {
+        use crate::gallery::{FaceRecord, PhotoRecord};
+        use crate::geometry::{Landmarks, PixelPoint};
+        let mut album = Album::new(2);
+        for (i, (sha, boxes)) in photos.iter().enumerate() {
+            let faces = boxes
+                .iter()
+                .map(|b| {
+                    let face = FaceRecord {
+                        photo: 0,
+                        face_box: FaceBox {
+                            x1: b[0],
+                            y1: b[1],
+                            x2: b[2],
+                            y2: b[3],
+                        },
+                        landmarks: Landmarks([PixelPoint::new(0.0, 0.0); 5]),
+                        detector_score: 0.9,
+                        norm: 20.0,
+                    };
+                    (face, vec![1.0, 0.0])
+                })
+                .collect();
+            album.push_photo(
+                PhotoRecord {
+                    rel_path: format!("p{i}.jpg").into(),
+                    size: 1,
+                    mtime_ns: 0,
+                    content_sha256: *sha,
+                    width: 400,
+                    height: 400,
+                    first_face: 0,
+                    face_count: 0,
+                },
+                faces,
+            );
+        }
+        album
+    }
+
+    #[test]
+    fn anchors_find_moved_boxes_one_to_one_in_every_copy_of_the_photo() {
+        // Two neighbouring faces in a photo present twice (a copy), one in another photo.
+        let left = [100.0, 100.0, 200.0, 200.0];
+        let right = [180.0, 100.0, 280.0, 200.0];
+        let album = album(&[
+            ([1; 32], &[left, right]),
+            ([2; 32], &[left]),
+            ([1; 32], &[left, right]),
+        ]);
+        let anchor = |sha, b: [f32; 4]| FaceAnchor {
+            photo: [sha; 32],
+            face_box: b,
+        };
+        // Re-detected a few pixels off: still the same faces, each anchor its own face.
+        let left_moved = anchor(1, [106.0, 96.0, 206.0, 196.0]);
+        let right_moved = anchor(1, [175.0, 104.0, 275.0, 204.0]);
+        let m = AnchorMatcher::new(&album, [&left_moved, &right_moved]);
+        assert_eq!(m.faces(&left_moved), &[0, 3]);
+        assert_eq!(m.faces(&right_moved), &[1, 4]);
+        // A box between both faces (IoU under one half with each) names neither; the same
+        // box under another photo's hash names nothing there.
+        let between = anchor(1, [140.0, 100.0, 240.0, 200.0]);
+        let m = AnchorMatcher::new(&album, [&between]);
+        assert!(m.faces(&between).is_empty());
+        let elsewhere = anchor(3, left);
+        let m = AnchorMatcher::new(&album, [&elsewhere]);
+        assert!(m.faces(&elsewhere).is_empty());
+        // Two anchors wanting one face: the better overlap takes it, the other none.
+        let close = anchor(2, [101.0, 100.0, 201.0, 200.0]);
+        let far = anchor(2, [120.0, 100.0, 220.0, 200.0]);
+        let m = AnchorMatcher::new(&album, [&far, &close]);
+        assert_eq!(m.faces(&close), &[2]);
+        assert!(m.faces(&far).is_empty());
+        assert_eq!(m.resolve_all([&far, &close, &close]), vec![2]);
+    }
+
     #[test]
     fn anchor_round_trips_through_json() {
         let a = FaceAnchor {

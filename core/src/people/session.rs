@@ -7,8 +7,9 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::cluster::{ClusterParams, Constraints, KnownPerson, Partition, PersonCluster};
-use super::faces::FaceSet;
+use super::cluster::{
+    attach, split, ClusterParams, Constraints, KnownPerson, Partition, PersonCluster,
+};
 use super::file::{Member, MergeRecord, PeopleFile, PersonRecord};
 use super::identity::{assign_ids, CanonicalOrder, PreviousPerson};
 use super::key::{AnchorMatcher, FaceAnchor, PersonId};
@@ -727,13 +728,13 @@ impl PeopleSession {
     fn refresh_incrementally(&self, state: &mut State) {
         self.load_members(state);
         self.enforce(state);
-        let seen = AnchorMatcher::new(&self.album, &state.file.unsorted);
+        // Faces left unsorted last time were seen; the rest in no person are new.
+        let seen: HashSet<usize> = AnchorMatcher::new(&self.album, &state.file.unsorted)
+            .resolve_all(&state.file.unsorted)
+            .into_iter()
+            .collect();
         let new: Vec<usize> = (0..self.album.face_count())
-            .filter(|&f| {
-                state.person[f].is_none()
-                    && !state.marks.ignored[f]
-                    && self.album_anchor_seen(&seen, f).is_none()
-            })
+            .filter(|&f| state.person[f].is_none() && !state.marks.ignored[f] && !seen.contains(&f))
             .collect();
         if !new.is_empty() {
             self.reattach(state, &new);
@@ -741,13 +742,9 @@ impl PeopleSession {
         self.forget_empty_persons(state);
     }
 
-    fn album_anchor_seen(&self, seen: &AnchorMatcher, f: usize) -> Option<()> {
-        let anchor = FaceAnchor::of(&self.album, f)?;
-        seen.faces(&anchor).contains(&f).then_some(())
-    }
-
-    /// Places `faces` (now in no person) into the current persons where the evidence is
-    /// clear. Returns the persons that received some.
+    /// Places `faces` (now in no person) where the evidence is clear: into a current
+    /// person, or — with unsorted faces near them — into new persons when they qualify.
+    /// Current persons keep their faces. Returns the persons that received faces.
     fn reattach(&self, state: &mut State, faces: &[usize]) -> Vec<PersonId> {
         if faces.is_empty() {
             return Vec::new();
@@ -757,25 +754,38 @@ impl PeopleSession {
         let current = self.current_partition(state, &known_ids);
         let new = self.order.canonical(faces.iter().copied());
         let result = attach(&set, &current, &new, &constraints, &self.params);
-        let mut received = Vec::new();
-        let new_set: HashSet<u32> = new.iter().copied().collect();
-        for cluster in &result.persons {
-            let Some(id) = cluster.known.and_then(|k| known_ids.get(k).copied()) else {
-                continue;
-            };
+        let ids = assign_ids(&result, &known_ids, &[], &mut state.file.next_id);
+        let before = state.person.clone();
+        for p in state.person.iter_mut() {
+            *p = None;
+        }
+        for (cluster, &id) in result.persons.iter().zip(&ids) {
+            if state.file.person(id).is_none() {
+                state.file.persons.push(PersonRecord {
+                    id,
+                    ..PersonRecord::default()
+                });
+            }
             for (&c, &s) in cluster.faces.iter().zip(&cluster.scores) {
-                if new_set.contains(&c) {
-                    let f = self.order.to_album[c as usize];
+                if let Some(&f) = self.order.to_album.get(c as usize) {
                     state.person[f] = Some(id);
-                    state.score[f] = s;
-                    if !received.contains(&id) {
-                        received.push(id);
+                    if before[f] != Some(id) {
+                        state.score[f] = s;
                     }
                 }
             }
         }
         self.enforce(state);
-        received.retain(|id| state.person.contains(&Some(*id)));
+        let mut received = Vec::new();
+        for (f, p) in state.person.iter().enumerate() {
+            if let Some(id) = *p {
+                if before[f] != Some(id) && !received.contains(&id) {
+                    received.push(id);
+                }
+            }
+        }
+        received.sort_unstable();
+        self.forget_empty_persons(state);
         received
     }
 
@@ -1065,27 +1075,4 @@ fn dedup_anchors(list: &mut Vec<FaceAnchor>) {
         }
     }
     *list = out;
-}
-
-/// FALLBACK until `people::cluster::attach` lands: new faces stay unsorted.
-fn attach(
-    _faces: &FaceSet,
-    partition: &Partition,
-    new_faces: &[u32],
-    _constraints: &Constraints,
-    _params: &ClusterParams,
-) -> Partition {
-    let mut out = partition.clone();
-    out.unsorted.extend_from_slice(new_faces);
-    out.unsorted.sort_unstable();
-    out.unsorted.dedup();
-    out
-}
-
-/// FALLBACK until `people::cluster::split` lands: the person stays whole.
-fn split(_faces: &FaceSet, person: &PersonCluster, _params: &ClusterParams) -> Vec<PersonCluster> {
-    vec![PersonCluster {
-        known: None,
-        ..person.clone()
-    }]
 }
