@@ -464,11 +464,39 @@ fn sort_puts_every_labelled_photo_in_its_persons_folder() {
     assert_eq!(digests_of_tree(&out_dir), tree);
 }
 
+/// What `sort --unsorted` should hold according to a `people --json` listing: per visible
+/// person (by id) the digests of its photos, and under `None` the photos of the gallery
+/// with no face in any person (visible or hidden).
+fn wanted(listing: &Value, gallery: &Path) -> BTreeMap<Option<u64>, BTreeSet<u64>> {
+    let photos_of = |person: &Value| -> BTreeSet<u64> {
+        person["faces"]
+            .as_array()
+            .expect("faces")
+            .iter()
+            .map(|f| digest(Path::new(f["path"].as_str().expect("path"))))
+            .collect()
+    };
+    let mut out = BTreeMap::new();
+    let mut placed = BTreeSet::new();
+    for person in listing["people"].as_array().expect("people") {
+        let photos = photos_of(person);
+        placed.extend(photos.iter().copied());
+        out.insert(Some(person["id"].as_u64().expect("id")), photos);
+    }
+    for person in listing["hidden"].as_array().expect("hidden") {
+        placed.extend(photos_of(person));
+    }
+    let all: BTreeSet<u64> = digests_of_tree(gallery).into_values().collect();
+    out.insert(None, all.difference(&placed).copied().collect());
+    out
+}
+
 /// `sort` on the fixture's gallery writes exactly the persons `people` lists (one folder
 /// each, the named one after its name), `--unsorted` the photos with no placed face; the
-/// originals stay untouched and a second run writes nothing. Then a rejected face and a
-/// hidden person leave their folders: reported as stale, and `--prune` removes exactly
-/// those files. Independent of how well the clustering does.
+/// originals stay untouched and a second run writes nothing. Then a face is rejected and
+/// a person hidden: exactly the files of photos that left their folder (by the new
+/// listing) are reported stale, and `--prune` removes exactly those. Independent of how
+/// well the clustering does.
 fn sort_follows_the_people(fx: &Fixture, named: u64) {
     let gallery = fx.gallery();
     let originals = digests_of_tree(&shared("faces/deepface"));
@@ -486,62 +514,39 @@ fn sort_follows_the_people(fx: &Fixture, named: u64) {
         fx.json(&args)
     };
     let summary = sort(&[]);
-    let listing = fx.json(&["people", p(&gallery), "--json"]);
     assert_eq!(
         summary["failed"].as_array().map(Vec::len),
         Some(0),
         "{summary}"
     );
+    let listing = fx.json(&["people", p(&gallery), "--json"]);
+    let before = wanted(&listing, &gallery);
 
-    // Folder → the digests of the files in it.
-    let contents = |folder: &str| -> BTreeSet<u64> {
-        fs::read_dir(out_dir.join(folder))
-            .map(|dir| dir.map(|e| digest(&e.expect("entry").path())).collect())
+    // Each folder of the run: its person (`None`: unsorted) and path.
+    let folders: BTreeMap<Option<u64>, PathBuf> = summary["folders"]
+        .as_array()
+        .expect("folders")
+        .iter()
+        .map(|f| {
+            let folder = f["folder"].as_str().expect("folder");
+            (f["person"].as_u64(), out_dir.join(folder))
+        })
+        .collect();
+    let files_in = |dir: &Path| -> Vec<PathBuf> {
+        fs::read_dir(dir)
+            .map(|d| d.map(|e| e.expect("entry").path()).collect())
             .unwrap_or_default()
     };
-    let folder_of = |summary: &Value, id: Option<u64>| -> String {
-        summary["folders"]
-            .as_array()
-            .expect("folders")
-            .iter()
-            .find(|f| f["person"].as_u64() == id)
-            .and_then(|f| f["folder"].as_str())
-            .unwrap_or_else(|| panic!("no folder for {id:?}: {summary}"))
-            .to_string()
-    };
-    let mut placed = BTreeSet::new();
-    let people = listing["people"].as_array().expect("people");
-    for person in people {
-        let id = person["id"].as_u64().expect("id");
-        let photos: BTreeSet<u64> = person["faces"]
-            .as_array()
-            .expect("faces")
-            .iter()
-            .map(|f| digest(Path::new(f["path"].as_str().expect("path"))))
-            .collect();
-        placed.extend(photos.iter().copied());
-        let folder = folder_of(&summary, Some(id));
-        assert_eq!(contents(&folder), photos, "person {id}'s folder {folder}");
-        if id == named {
-            assert_eq!(folder, "Ann Lee");
-        }
-    }
-    for person in listing["hidden"].as_array().expect("hidden") {
-        for f in person["faces"].as_array().expect("faces") {
-            placed.insert(digest(Path::new(f["path"].as_str().expect("path"))));
-        }
-    }
-    let all: BTreeSet<u64> = digests_of_tree(&gallery).into_values().collect();
-    let unsorted: BTreeSet<u64> = all.difference(&placed).copied().collect();
     assert_eq!(
-        contents(&folder_of(&summary, None)),
-        unsorted,
-        "unsorted folder"
+        folders.keys().collect::<Vec<_>>(),
+        before.keys().collect::<Vec<_>>(),
+        "a folder per person, and the unsorted one"
     );
-    assert_eq!(
-        summary["folders"].as_array().map(Vec::len),
-        Some(people.len() + 1)
-    );
+    for (who, photos) in &before {
+        let held: BTreeSet<u64> = files_in(&folders[who]).iter().map(|f| digest(f)).collect();
+        assert_eq!(&held, photos, "the folder of {who:?}");
+    }
+    assert_eq!(folders[&Some(named)], out_dir.join("Ann Lee"));
     assert_eq!(digests_of_tree(&shared("faces/deepface")), originals);
 
     let tree = digests_of_tree(&out_dir);
@@ -553,19 +558,18 @@ fn sort_follows_the_people(fx: &Fixture, named: u64) {
         "a second run writes nothing"
     );
 
-    // A face rejected from the named person and the smallest person hidden: their
-    // files are stale.
+    // Reject a face of the named person, hide the smallest person.
     let ann = person_by_id(&listing, named).expect("named person");
-    let rejected = &ann["faces"][0];
-    let last = people.last().expect("a person");
-    let hidden_id = last["id"].as_u64().expect("id");
+    let people = listing["people"].as_array().expect("people");
+    let hidden_id = people.last().expect("a person")["id"].as_u64().expect("id");
     assert_ne!(hidden_id, named, "more than one person");
+    let id_text = named.to_string();
     let _ = fx.json(&[
         "people",
         p(&gallery),
         "reject",
-        &named.to_string(),
-        &face_ref(rejected),
+        &id_text,
+        &face_ref(&ann["faces"][0]),
         "--json",
     ]);
     let _ = fx.json(&[
@@ -575,19 +579,25 @@ fn sort_follows_the_people(fx: &Fixture, named: u64) {
         &hidden_id.to_string(),
         "--json",
     ]);
-    let hidden_folder = out_dir.join(folder_of(&summary, Some(hidden_id)));
-    let mut expected: BTreeSet<PathBuf> = fs::read_dir(&hidden_folder)
-        .expect("hidden person's folder")
-        .map(|e| e.expect("entry").path())
-        .collect();
-    let rejected_digest = digest(Path::new(rejected["path"].as_str().expect("path")));
-    let ann_folder = out_dir.join("Ann Lee");
-    expected.extend(
-        fs::read_dir(&ann_folder)
-            .expect("Ann Lee")
-            .map(|e| e.expect("entry").path())
-            .filter(|f| digest(f) == rejected_digest),
+    let now = wanted(&fx.json(&["people", p(&gallery), "--json"]), &gallery);
+    let mut expected = BTreeSet::new();
+    for (who, dir) in &folders {
+        let keep = now.get(who).cloned().unwrap_or_default();
+        expected.extend(
+            files_in(dir)
+                .into_iter()
+                .filter(|f| !keep.contains(&digest(f))),
+        );
+    }
+    assert!(
+        expected
+            .iter()
+            .any(|f| f.starts_with(&folders[&Some(named)])),
+        "the rejected photo left Ann Lee's folder"
     );
+    assert!(expected
+        .iter()
+        .any(|f| f.starts_with(&folders[&Some(hidden_id)])));
     let paths = |v: &Value| -> BTreeSet<PathBuf> {
         v.as_array()
             .expect("paths")
@@ -602,7 +612,7 @@ fn sort_follows_the_people(fx: &Fixture, named: u64) {
     assert_eq!(paths(&pruned["pruned"]), expected);
     assert!(expected.iter().all(|f| !f.exists()));
     assert!(
-        !hidden_folder.exists(),
+        !folders[&Some(hidden_id)].exists(),
         "the hidden person's emptied folder goes"
     );
     assert_eq!(
@@ -612,4 +622,5 @@ fn sort_follows_the_people(fx: &Fixture, named: u64) {
     );
     let after = sort(&["--prune"]);
     assert!(paths(&after["stale"]).is_empty() && paths(&after["pruned"]).is_empty());
+    assert_eq!(after["written"].as_u64(), Some(0));
 }
