@@ -181,7 +181,7 @@ fn face_ref(face: &Value) -> String {
     )
 }
 
-fn person_by_id<'a>(listing: &'a Value, id: u64) -> Option<&'a Value> {
+fn person_by_id(listing: &Value, id: u64) -> Option<&Value> {
     listing["people"]
         .as_array()
         .expect("people")
