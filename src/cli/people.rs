@@ -137,7 +137,12 @@ fn split(
     }
     println!("person {id} splits into {}:", parts.len());
     for (k, part) in parts.iter().enumerate() {
-        println!("  part {} ({} faces):", k + 1, part.len());
+        println!(
+            "  part {} ({} face{}):",
+            k + 1,
+            part.len(),
+            plural(part.len())
+        );
         for face in part {
             println!("    {}", face_text(face));
         }
