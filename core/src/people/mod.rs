@@ -16,8 +16,8 @@ pub mod sort;
 pub mod store;
 
 pub use cluster::{
-    attach, cluster, cluster_with, split, ClusterParams, Constraints, KnownPerson, Partition,
-    PersonCluster, Thresholds,
+    attach, cluster, cluster_on_graph, cluster_with, split, ClusterParams, Constraints,
+    KnownPerson, Partition, PersonCluster, Thresholds,
 };
 pub use faces::{FaceFacts, FaceSet, FaceSetError};
 pub use file::{PeopleFile, PEOPLE_FILE_VERSION};

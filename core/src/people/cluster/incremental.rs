@@ -2,13 +2,11 @@
 
 use std::collections::HashSet;
 
-use rayon::prelude::*;
-
 use super::attach::{attach_pool, Targets};
 use super::group::Groups;
 use super::quality::QualityBar;
 use super::rules::Rules;
-use super::vector::{dot, Sim};
+use super::vector::{dot, nearest};
 use super::{found_and_attach, partition, person_roots, subset};
 use super::{ClusterParams, Constraints, Partition, PersonCluster};
 use crate::people::faces::FaceSet;
@@ -69,17 +67,20 @@ pub fn attach(
             (r, sum.iter().map(|v| v / len).collect())
         })
         .collect();
-    let candidates: Vec<Vec<u32>> = fresh
-        .par_iter()
-        .map(|&f| {
-            let e = faces.embedding(f as usize);
-            let mut near: Vec<(f32, u32)> =
-                centroids.iter().map(|(r, c)| (dot(e, c), *r)).collect();
-            near.sort_unstable_by(|a, b| Sim(b.0).cmp(&Sim(a.0)).then(a.1.cmp(&b.1)));
-            near.truncate(thresholds.neighbours);
-            near.into_iter().map(|(_, r)| r).collect()
-        })
-        .collect();
+    let queries: Vec<&[f32]> = fresh.iter().map(|&f| faces.embedding(f as usize)).collect();
+    let candidates: Vec<Vec<u32>> = nearest(
+        &queries,
+        centroids.len(),
+        |i| &centroids[i].1,
+        thresholds.neighbours,
+    )
+    .into_iter()
+    .map(|list| {
+        list.into_iter()
+            .map(|(_, i)| centroids[i as usize].0)
+            .collect()
+    })
+    .collect();
     let position = |f: u32| fresh.binary_search(&f).unwrap_or(0);
     attach_pool(faces, &mut groups, &targets, &thresholds, &fresh, |f| {
         candidates[position(f)].clone()
@@ -148,18 +149,16 @@ fn found_new(
     }
     let thresholds = params.thresholds();
     let k = thresholds.neighbours;
-    let near_old: Vec<u32> = leftover
-        .par_iter()
-        .flat_map_iter(|&f| {
-            let e = faces.embedding(f as usize);
-            let mut near: Vec<(f32, u32)> = old
-                .iter()
-                .map(|&g| (dot(e, faces.embedding(g as usize)), g))
-                .collect();
-            near.sort_unstable_by(|a, b| Sim(b.0).cmp(&Sim(a.0)).then(a.1.cmp(&b.1)));
-            near.truncate(k);
-            near.into_iter().map(|(_, g)| g)
-        })
+    let queries: Vec<&[f32]> = leftover
+        .iter()
+        .map(|&f| faces.embedding(f as usize))
+        .collect();
+    // Only old faces close enough to be joined with a new one at all.
+    let near_old: Vec<u32> = nearest(&queries, old.len(), |i| faces.embedding(old[i] as usize), k)
+        .into_iter()
+        .flatten()
+        .filter(|&(sim, _)| sim >= thresholds.join)
+        .map(|(_, i)| old[i as usize])
         .collect();
     let mut list: Vec<u32> = leftover.iter().copied().chain(near_old).collect();
     list.sort_unstable();

@@ -32,7 +32,7 @@ pub use params::Thresholds;
 pub use split::split;
 
 use super::faces::FaceSet;
-use super::knn;
+use super::knn::{self, Neighbours};
 use group::Groups;
 use quality::QualityBar;
 use rules::Rules;
@@ -107,11 +107,27 @@ pub fn cluster_with(
     constraints: &Constraints,
     thresholds: &Thresholds,
 ) -> Partition {
+    if faces.is_empty() {
+        return Partition::default();
+    }
+    let neighbours = knn::neighbours(faces, thresholds.neighbours.min(faces.len() - 1));
+    cluster_on_graph(faces, &neighbours, constraints, thresholds)
+}
+
+/// [`cluster_with`] on a neighbour graph the caller built (any `k`; the thresholds'
+/// `neighbours` is what [`cluster`] builds), to time or reuse the graph apart from
+/// clustering.
+pub fn cluster_on_graph(
+    faces: &FaceSet,
+    neighbours: &Neighbours,
+    constraints: &Constraints,
+    thresholds: &Thresholds,
+) -> Partition {
     let thresholds = *thresholds;
     let bar = QualityBar::for_album(faces, &thresholds);
     let rules = Rules::new(faces.all_facts().iter().map(|f| f.photo), constraints);
     let mut groups = Groups::new(faces, &rules);
-    found_and_attach(faces, &rules, &mut groups, &thresholds, &bar);
+    found_and_attach_on(faces, neighbours, &rules, &mut groups, &thresholds, &bar);
     let roots = person_roots(&groups, &thresholds);
     partition(faces, &rules, &groups, &roots, &thresholds, &bar)
 }
@@ -129,6 +145,19 @@ fn found_and_attach(
         return;
     }
     let neighbours = knn::neighbours(faces, thresholds.neighbours.min(n - 1));
+    found_and_attach_on(faces, &neighbours, rules, groups, thresholds, bar);
+}
+
+/// [`found_and_attach`] on a neighbour graph already built.
+fn found_and_attach_on(
+    faces: &FaceSet,
+    neighbours: &Neighbours,
+    rules: &Rules,
+    groups: &mut Groups,
+    thresholds: &Thresholds,
+    bar: &QualityBar,
+) {
+    let n = faces.len();
     // Confirmed faces always found (the user vouched for them); a face the user rejected
     // for someone never does: it is a doubtful look-alike, and as a founder it could
     // pull that person's other faces away from them.
@@ -139,12 +168,12 @@ fn found_and_attach(
                     || (rules.rejected(f).is_empty() && bar.may_found(&faces.facts(f as usize))))
         })
         .collect();
-    let edges = graph::core_edges(&neighbours, &founder, thresholds.core_link);
+    let edges = graph::core_edges(neighbours, &founder, thresholds.core_link);
     graph::join_cores(groups, &edges, thresholds.core_link);
-    linkage::merge_groups(groups, &neighbours, &founder, thresholds.merge_cut);
+    linkage::merge_groups(groups, neighbours, &founder, thresholds.merge_cut);
     linkage::merge_clear_pairs(
         groups,
-        &neighbours,
+        neighbours,
         &founder,
         thresholds.join,
         thresholds.join_margin,
