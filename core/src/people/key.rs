@@ -72,8 +72,9 @@ impl FaceAnchor {
         FaceBox { x1, y1, x2, y2 }
     }
 
-    /// Exact identity of the stored numbers (the file's own notion of "the same anchor").
-    fn bits(&self) -> ([u8; 32], [u32; 4]) {
+    /// Exact identity of the stored numbers (the file's own notion of "the same anchor"),
+    /// usable as a hash key.
+    pub fn bits(&self) -> ([u8; 32], [u32; 4]) {
         (self.photo, self.face_box.map(f32::to_bits))
     }
 }

@@ -126,6 +126,7 @@ impl PeopleSession {
         params: ClusterParams,
     ) -> Result<Opened, PeopleError> {
         let loaded = store.load(root)?;
+        let on_disk = loaded.existed.then(|| loaded.file.clone());
         let mut notices = loaded.notices;
         let order = CanonicalOrder::of(&album);
         let photo_by_path = album
@@ -166,7 +167,7 @@ impl PeopleSession {
             }
             session.cluster_everything(&mut state);
         }
-        session.commit(state)?;
+        session.commit(state, on_disk.as_ref())?;
         Ok(Opened { session, notices })
     }
 
@@ -203,7 +204,8 @@ impl PeopleSession {
     pub fn recluster(&mut self) -> Result<(), PeopleError> {
         let mut state = self.state.clone();
         self.cluster_everything(&mut state);
-        self.commit(state)
+        let before = self.state.file.clone();
+        self.commit(state, Some(&before))
     }
 
     pub fn root(&self) -> &Path {
@@ -212,6 +214,11 @@ impl PeopleSession {
 
     pub fn album(&self) -> &Arc<Album> {
         &self.album
+    }
+
+    /// Where this gallery's people file is (to tell the user).
+    pub fn file_path(&self) -> PathBuf {
+        self.store.path_for(&self.root)
     }
 
     /// Visible persons, largest first (faces, then photos, then smaller id).
@@ -571,18 +578,27 @@ impl PeopleSession {
     ) -> Result<Vec<PersonView>, PeopleError> {
         let mut state = self.state.clone();
         let changed = change(self, &mut state)?;
-        self.commit(state)?;
+        let before = self.state.file.clone();
+        self.commit(state, Some(&before))?;
         Ok(changed
             .into_iter()
             .filter_map(|id| self.person(id))
             .collect())
     }
 
-    /// Writes the assignment into the file, saves it, and takes `state` as current.
-    fn commit(&mut self, mut state: State) -> Result<(), PeopleError> {
+    /// Writes the assignment into the file, saves it (unless it equals what is on
+    /// disk), and takes `state` as current.
+    fn commit(
+        &mut self,
+        mut state: State,
+        on_disk: Option<&PeopleFile>,
+    ) -> Result<(), PeopleError> {
         self.write_members(&mut state);
         state.file.model = Some(self.model.clone());
-        self.store.save(&self.root, &state.file)?;
+        let unchanged = on_disk == Some(&state.file) && self.store.path_for(&self.root).exists();
+        if !unchanged {
+            self.store.save(&self.root, &state.file)?;
+        }
         self.state = state;
         Ok(())
     }
@@ -1067,12 +1083,8 @@ fn sort_faces(views: &mut [FaceView]) {
     });
 }
 
+/// Drops repeated anchors, keeping the first of each (linear: lists can be long).
 fn dedup_anchors(list: &mut Vec<FaceAnchor>) {
-    let mut out: Vec<FaceAnchor> = Vec::with_capacity(list.len());
-    for a in list.drain(..) {
-        if !out.contains(&a) {
-            out.push(a);
-        }
-    }
-    *list = out;
+    let mut seen = HashSet::with_capacity(list.len());
+    list.retain(|a| seen.insert(a.bits()));
 }
