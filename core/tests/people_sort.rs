@@ -437,3 +437,30 @@ fn a_damaged_record_stops_the_run_and_the_gallery_is_refused_as_output() {
     .expect_err("the gallery itself");
     assert!(matches!(err, SortError::OutIsGallery { .. }), "{err}");
 }
+
+/// A run killed before it saved its record leaves files the record does not list: the
+/// next run recognises them (same file as the original) instead of writing them again.
+#[test]
+fn files_of_a_run_that_could_not_record_them_are_recognised() {
+    let gallery = Gallery::new();
+    let out = tempfile::tempdir().expect("out");
+    let first = run(out.path(), &gallery.plan(), SortOptions::default());
+    assert_eq!(first.written(), 6);
+    let record = out.path().join(MANIFEST_FILE);
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(&record).expect("read record")).expect("record is JSON");
+    manifest["files"] = serde_json::json!([]);
+    fs::write(&record, serde_json::to_vec(&manifest).expect("json")).expect("write record");
+
+    let files = tree(out.path());
+    let second = run(out.path(), &gallery.plan(), SortOptions::default());
+    assert_eq!((second.written(), second.existing), (0, 6));
+    let third = run(out.path(), &gallery.plan(), SortOptions::default());
+    assert_eq!((third.written(), third.existing), (0, 6));
+    let mut after = tree(out.path());
+    let mut before = files;
+    // Only the record differs (it lists the files again).
+    after.remove(Path::new(MANIFEST_FILE));
+    before.remove(Path::new(MANIFEST_FILE));
+    assert_eq!(after, before);
+}

@@ -15,7 +15,7 @@
 //!   photos that have since left a person (*stale*), and with `prune` removes those — only
 //!   files sort made, never anything else.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -276,8 +276,14 @@ pub fn sort_album(
         .map(|f| f.folder.to_lowercase())
         .collect();
     let names = assign_folders(out, &targets, &left_alone, &mut manifest);
-    // Which earlier files are still wanted; the rest are stale.
-    let mut kept: HashSet<usize> = HashSet::new();
+    // The folders are recorded before anything is written into them: a run killed midway
+    // leaves folders the next run knows as its own, and the files in them are recognised.
+    let mut saved = before;
+    if manifest != saved {
+        manifest.save(&manifest_path)?;
+        saved = manifest.clone();
+    }
+    let mut records = Records::new(&mut manifest);
     for (target, folder) in targets.iter().zip(&names) {
         let mut folder_summary = FolderSummary {
             folder: folder.clone(),
@@ -293,7 +299,7 @@ pub fn sort_album(
                 summary.cancelled = true;
                 break;
             }
-            let placed = place(out, folder, photo, options.link, &mut manifest, &mut kept);
+            let placed = place(out, folder, photo, options.link, &mut records);
             match placed {
                 Ok(Placed::Existing) => folder_summary.existing += 1,
                 Ok(Placed::Written(how)) => {
@@ -313,6 +319,8 @@ pub fn sort_album(
             break;
         }
     }
+    // Which earlier files are still wanted; the rest are stale.
+    let kept = records.kept;
     if !summary.cancelled {
         settle_stale(
             out,
@@ -323,7 +331,7 @@ pub fn sort_album(
             &mut summary,
         );
     }
-    if manifest != before {
+    if manifest != saved {
         manifest.save(&manifest_path)?;
     }
     summary.seconds = started.elapsed().as_secs_f64();
@@ -527,24 +535,24 @@ enum Placed {
 }
 
 /// Puts `photo` into `out/folder` unless it is already there, recording what was written
-/// in `manifest` and which earlier entry still holds it in `kept`.
+/// and which earlier record still holds it in `records`.
 fn place(
     out: &Path,
     folder: &str,
     photo: &SortPhoto,
     link: LinkMode,
-    manifest: &mut Manifest,
-    kept: &mut HashSet<usize>,
+    records: &mut Records<'_>,
 ) -> Result<Placed, (PathBuf, String)> {
     let sha = hex::encode(photo.sha256);
     let dir = out.join(folder);
     // An earlier run's file for this photo, still there (a symbolic link only while it
     // still leads to the original).
-    let earlier = manifest.files.iter().position(|f| {
-        f.folder == folder && f.sha256 == sha && still_holds(&dir.join(&f.file), f.how, &photo.path)
+    let earlier = records.of_photo(folder, &sha).into_iter().find(|&i| {
+        let f = &records.manifest.files[i];
+        still_holds(&dir.join(&f.file), f.how, &photo.path)
     });
     if let Some(i) = earlier {
-        kept.insert(i);
+        records.kept.insert(i);
         return Ok(Placed::Existing);
     }
     fs::create_dir_all(&dir).map_err(|e| (dir.clone(), format!("cannot create folder: {e}")))?;
@@ -561,9 +569,8 @@ fn place(
         if fs::symlink_metadata(&target).is_ok() {
             // A file of this photo left by a run that could not record it (killed): take
             // it as written by sort. Anything else keeps its name; we move on.
-            if is_same_photo(&target, &photo.path, link) && !manifest.has_file(folder, &name) {
-                kept.insert(manifest.files.len());
-                manifest.files.push(FileRecord {
+            if is_same_photo(&target, &photo.path, link) && !records.has_file(folder, &name) {
+                records.add(FileRecord {
                     folder: folder.to_string(),
                     file: name,
                     sha256: sha,
@@ -576,8 +583,7 @@ fn place(
         }
         match write_one(&photo.path, &target, link) {
             Ok(how) => {
-                kept.insert(manifest.files.len());
-                manifest.files.push(FileRecord {
+                records.add(FileRecord {
                     folder: folder.to_string(),
                     file: name,
                     sha256: sha,
@@ -819,6 +825,62 @@ struct FileRecord {
     how: LinkMode,
 }
 
+/// The manifest's files during a run, looked up by photo and by name (a large album must
+/// not scan the whole record once per photo), and which of them this run still wants.
+struct Records<'a> {
+    manifest: &'a mut Manifest,
+    /// (folder, sha256) → indices into `manifest.files`.
+    by_photo: HashMap<(String, String), Vec<usize>>,
+    /// (folder, file name) of every record.
+    names: HashSet<(String, String)>,
+    /// Records a target of this run holds; the rest are stale.
+    kept: HashSet<usize>,
+}
+
+impl<'a> Records<'a> {
+    fn new(manifest: &'a mut Manifest) -> Self {
+        let mut by_photo: HashMap<(String, String), Vec<usize>> = HashMap::new();
+        let mut names = HashSet::new();
+        for (i, f) in manifest.files.iter().enumerate() {
+            by_photo
+                .entry((f.folder.clone(), f.sha256.clone()))
+                .or_default()
+                .push(i);
+            names.insert((f.folder.clone(), f.file.clone()));
+        }
+        Self {
+            manifest,
+            by_photo,
+            names,
+            kept: HashSet::new(),
+        }
+    }
+
+    fn of_photo(&self, folder: &str, sha: &str) -> Vec<usize> {
+        self.by_photo
+            .get(&(folder.to_string(), sha.to_string()))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    fn has_file(&self, folder: &str, file: &str) -> bool {
+        self.names.contains(&(folder.to_string(), file.to_string()))
+    }
+
+    /// Records a file written (or adopted) in this run.
+    fn add(&mut self, record: FileRecord) {
+        let i = self.manifest.files.len();
+        self.by_photo
+            .entry((record.folder.clone(), record.sha256.clone()))
+            .or_default()
+            .push(i);
+        self.names
+            .insert((record.folder.clone(), record.file.clone()));
+        self.kept.insert(i);
+        self.manifest.files.push(record);
+    }
+}
+
 impl Manifest {
     /// The record in `path`; none yet is an empty one; a damaged one is an error (without
     /// it sort could not tell its own files from the user's).
@@ -853,12 +915,6 @@ impl Manifest {
             });
         }
         Ok(manifest)
-    }
-
-    fn has_file(&self, folder: &str, file: &str) -> bool {
-        self.files
-            .iter()
-            .any(|f| f.folder == folder && f.file == file)
     }
 
     /// Writes the record to a temp file beside `path`, syncs it and renames it over
