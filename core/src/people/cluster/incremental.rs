@@ -35,7 +35,17 @@ pub fn attach(
 
     let mut old_persons: Vec<u32> = Vec::new();
     for person in &partition_before.persons {
-        let list: Vec<u32> = person.faces.iter().copied().filter(valid).collect();
+        // A face since confirmed for another known person, or rejected for this one,
+        // follows the user, not the old partition.
+        let known = person.known.map(|k| k as u32);
+        let list: Vec<u32> = person
+            .faces
+            .iter()
+            .copied()
+            .filter(valid)
+            .filter(|&f| rules.confirmed(f).is_none_or(|k| Some(k) == known))
+            .filter(|&f| known.is_none_or(|k| !rules.rejected(f).contains(&k)))
+            .collect();
         let Some(&first) = list.first() else { continue };
         for &f in &list[1..] {
             groups.union_unchecked(first, f);

@@ -4,6 +4,11 @@
 //! Each similarity below is `t + fraction * (1 - t)`, so a model whose same-person
 //! cosines sit higher or lower (another `t`) gets proportionally placed cuts and no code
 //! changes. Pixel sizes and norm percentiles do not depend on the model's cosines.
+//!
+//! The fractions were chosen in the middle of the range that meets the accuracy targets
+//! on the labelled sets with FaceNet (`core/tests/people_accuracy.rs`): every
+//! combination of core 0.40–0.50, merge 0.35–0.40 and margin 0.07–0.12 gives BCubed F
+//! ≥ 0.969 at pairwise precision 1.0; join 0–0.15 makes no difference there.
 
 use super::ClusterParams;
 
@@ -36,9 +41,11 @@ pub struct Thresholds {
     /// A founder's face box is at least this many pixels on its shorter side (a third of
     /// the 112 px recognizer crop: smaller faces are upscaled blur).
     pub founder_min_side: f32,
-    /// A founder's embedding norm is at least this quantile of the album's norms (norms
-    /// are on a model-specific scale, so only the album's own distribution says what is
-    /// low).
+    /// A founder's embedding norm is at least this quantile of the album's norms (lower
+    /// nearest rank: about the weakest tenth of the album cannot found). Norms are on a
+    /// model-specific scale, so only the album's own distribution says what is low.
+    /// Faces confirmed by the user always found; faces the user rejected for someone
+    /// never do.
     pub founder_norm_quantile: f32,
     /// A person found without the user's help holds at least this many faces; a lone
     /// face stays unsorted.
@@ -64,9 +71,9 @@ impl ClusterParams {
         }
     }
 
-    /// Stricter parameters for splitting a person: the threshold moved a quarter of the
-    /// way up to 1, so every derived cut rises with it.
+    /// Stricter parameters for splitting a person: the threshold moved a tenth of the way
+    /// up to 1 [0.505], so every derived cut rises with it (the merge cut to 0.69).
     pub fn stricter(&self) -> Self {
-        Self::for_threshold(self.threshold + 0.25 * (1.0 - self.threshold))
+        Self::for_threshold(self.threshold + 0.1 * (1.0 - self.threshold))
     }
 }

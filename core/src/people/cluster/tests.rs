@@ -313,3 +313,37 @@ fn split_separates_two_people_held_as_one() {
     assert_eq!(parts.len(), 1);
     assert_eq!(parts[0].faces, vec![0, 3, 6, 9]);
 }
+
+#[test]
+fn attach_honours_rejections_and_new_confirmations() {
+    let mut list = three_people();
+    list.push(f(0, 200)); // 12: looks like person 0, but rejected for known 0
+    list.push(f(1, 201)); // 13: confirmed for known 0 although it looks like person 1
+    let faces = album(&list);
+    let constraints = Constraints {
+        known: vec![KnownPerson {
+            confirmed: vec![0, 13],
+            rejected: vec![12],
+            ..KnownPerson::default()
+        }],
+        ignored: vec![],
+    };
+    let old: Vec<u32> = (0..12).collect();
+    let before_constraints = Constraints {
+        known: vec![KnownPerson {
+            confirmed: vec![0],
+            ..KnownPerson::default()
+        }],
+        ignored: vec![],
+    };
+    let before = cluster(&super::subset(&faces, &old), &before_constraints, &params());
+    let after = attach(&faces, &before, &[12, 13], &constraints, &params());
+    let k = after
+        .persons
+        .iter()
+        .find(|x| x.known == Some(0))
+        .expect("known person");
+    assert!(k.faces.contains(&13), "{after:?}");
+    assert!(!k.faces.contains(&12), "{after:?}");
+    assert_no_photo_twice(&faces, &after);
+}
