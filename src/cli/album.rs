@@ -50,7 +50,7 @@ pub fn index(engine_args: &EngineArgs, args: &IndexArgs) -> anyhow::Result<ExitC
 }
 
 /// What an interrupted indexing run leaves behind, for its one-line message.
-fn kept_after_cancel(s: &IndexSummary, cached: bool) -> String {
+pub(super) fn kept_after_cancel(s: &IndexSummary, cached: bool) -> String {
     if cached {
         format!(
             "{} photos indexed so far are kept in the cache; the next run does the rest",
@@ -63,7 +63,7 @@ fn kept_after_cancel(s: &IndexSummary, cached: bool) -> String {
 
 /// Runs the indexer on the gallery's cache, drawing a progress bar on a terminal; `cancel`
 /// (Ctrl-C) stops it with the finished part saved. Also says whether there was a cache.
-fn index_with_progress(
+pub(super) fn index_with_progress(
     engine: &FaceEngine,
     gallery: &Path,
     cancel: &AtomicBool,
@@ -169,7 +169,7 @@ pub fn find(engine_args: &EngineArgs, args: &FindArgs) -> anyhow::Result<ExitCod
         let kept = kept_after_cancel(&outcome.summary, cached);
         return Ok(interrupt::stopped(&format!("nothing was searched; {kept}")));
     }
-    warn_gallery_failures(&outcome.summary, &args.gallery);
+    warn_gallery_failures(&outcome.summary, &args.gallery, "searched");
     let threshold = match args.threshold {
         Some(t) => t,
         None => Threshold::new(engine.default_threshold())
@@ -375,19 +375,20 @@ impl SearchExport {
     }
 }
 
-/// Gallery photos the indexer could not read are not searched: say so, briefly.
-fn warn_gallery_failures(s: &IndexSummary, gallery: &Path) {
+/// Gallery photos the indexer could not read are not searched (or sorted, …: `what`): say
+/// so, briefly.
+pub(super) fn warn_gallery_failures(s: &IndexSummary, gallery: &Path, what: &str) {
     const LISTED: usize = 5;
     for f in s.failures.iter().take(LISTED) {
         eprintln!(
-            "facesorter: warning: not searched: {}: {}",
+            "facesorter: warning: not {what}: {}: {}",
             shown_path(&f.path),
             terminal_safe(&f.reason)
         );
     }
     if s.failures.len() > LISTED {
         eprintln!(
-            "facesorter: warning: {} more gallery photos not searched (`facesorter index {}` lists them all)",
+            "facesorter: warning: {} more gallery photos not {what} (`facesorter index {}` lists them all)",
             s.failures.len() - LISTED,
             shown_path(gallery)
         );

@@ -10,6 +10,8 @@ use facesorter_core::engine::EngineOptions;
 use facesorter_core::export::PairSize;
 use facesorter_core::geometry::Landmarks;
 use facesorter_core::models::{self, ColorOrder, ModelSpec, RecognizerOverrides};
+use facesorter_core::people::sort::LinkMode;
+use facesorter_core::people::PersonId;
 use facesorter_core::runtime::{ExecutionProviderKind, Precision, ProviderRequest};
 use facesorter_core::search::Threshold;
 
@@ -46,6 +48,11 @@ pub enum Command {
     Index(IndexArgs),
     /// Find the person of each probe photo in a gallery folder.
     Find(FindArgs),
+    /// Group every face of a gallery into persons (indexing it first when needed), list
+    /// them, or correct them.
+    People(PeopleArgs),
+    /// Sort a gallery into a folder per person (hard links by default).
+    Sort(SortArgs),
 }
 
 /// Options shared by every command that runs the models.
@@ -345,4 +352,120 @@ fn parse_face_ref(s: &str) -> Result<FaceRef, String> {
         path: PathBuf::from(path),
         index,
     })
+}
+
+#[derive(Debug, Args)]
+pub struct PeopleArgs {
+    /// The gallery folder (indexed first when needed).
+    pub gallery: PathBuf,
+    /// The recognizer's verification threshold every clustering threshold derives from
+    /// (default: the recognizer's threshold from its sidecar or the manifest).
+    #[arg(long, global = true, value_name = "COSINE")]
+    pub threshold: Option<f32>,
+    /// Print JSON (one object).
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// The gallery moved from this folder: take over its people (names, corrections).
+    #[arg(long, value_name = "OLD_PATH")]
+    pub from: Option<PathBuf>,
+    /// Cluster every face again (corrections are kept; ids follow the overlap).
+    #[arg(long)]
+    pub recluster: bool,
+    #[command(subcommand)]
+    pub action: Option<PeopleAction>,
+}
+
+/// A correction; each prints the person(s) it changed, and an unknown id or face changes
+/// nothing.
+#[derive(Debug, Subcommand)]
+pub enum PeopleAction {
+    /// Name a person (the words are joined; an empty name removes the name).
+    Name {
+        id: PersonId,
+        #[arg(required = true, num_args = 1.., value_name = "NAME")]
+        name: Vec<String>,
+    },
+    /// Merge persons into the first one given.
+    Merge {
+        #[arg(required = true, num_args = 2.., value_name = "ID")]
+        ids: Vec<PersonId>,
+    },
+    /// These faces are this person (they stay with it whatever re-clustering does).
+    Confirm {
+        id: PersonId,
+        #[arg(required = true, value_name = "PATH#INDEX", value_parser = parse_face_ref)]
+        faces: Vec<FaceRef>,
+    },
+    /// These faces are not this person (never placed in it again).
+    Reject {
+        id: PersonId,
+        #[arg(required = true, value_name = "PATH#INDEX", value_parser = parse_face_ref)]
+        faces: Vec<FaceRef>,
+    },
+    /// These are not faces (or not to be sorted): left out of every person.
+    Ignore {
+        #[arg(required = true, value_name = "PATH#INDEX", value_parser = parse_face_ref)]
+        faces: Vec<FaceRef>,
+    },
+    /// Hide a person (not listed, not sorted).
+    Hide { id: PersonId },
+    /// Show a hidden person again.
+    Unhide { id: PersonId },
+    /// Re-cluster one person more strictly and print the proposal.
+    Split {
+        id: PersonId,
+        /// Apply the proposal.
+        #[arg(long)]
+        apply: bool,
+    },
+}
+
+/// How `sort` puts a photo into a person's folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum LinkArg {
+    /// A hard link (a copy where that is impossible, e.g. across file systems).
+    #[default]
+    Hard,
+    /// A symbolic link to the original.
+    Symbolic,
+    /// A copy.
+    Copy,
+}
+
+impl From<LinkArg> for LinkMode {
+    fn from(link: LinkArg) -> Self {
+        match link {
+            LinkArg::Hard => LinkMode::Hard,
+            LinkArg::Symbolic => LinkMode::Symbolic,
+            LinkArg::Copy => LinkMode::Copy,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct SortArgs {
+    /// The gallery folder (indexed and its people found first when needed).
+    pub gallery: PathBuf,
+    /// The folder to sort into: a folder per person inside it.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// How photos get into the folders.
+    #[arg(long, value_enum, default_value_t = LinkArg::Hard)]
+    pub link: LinkArg,
+    /// Also a folder `unsorted` of the photos in which no face was placed in a person.
+    #[arg(long)]
+    pub unsorted: bool,
+    /// Persons in fewer photos get no folder.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub min_photos: usize,
+    /// Remove the files an earlier sort wrote for photos that have since left a person
+    /// (only files sort made; never originals).
+    #[arg(long)]
+    pub prune: bool,
+    /// The recognizer's verification threshold (as for `people`).
+    #[arg(long, value_name = "COSINE")]
+    pub threshold: Option<f32>,
+    /// Print the summary as one JSON object.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -5,6 +5,7 @@ mod args;
 mod interrupt;
 mod models;
 mod output;
+mod people;
 mod recognize;
 
 use std::process::ExitCode;
@@ -22,6 +23,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Models(a)) => models::run(&a),
         Some(Command::Index(a)) => album::index(&cli.engine, &a),
         Some(Command::Find(a)) => album::find(&cli.engine, &a),
+        Some(Command::People(a)) => people::people(&cli.engine, &a),
+        Some(Command::Sort(a)) => people::sort(&cli.engine, &a),
     }
 }
 

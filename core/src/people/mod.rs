@@ -12,6 +12,7 @@ pub mod key;
 pub mod knn;
 pub mod metrics;
 pub mod session;
+pub mod sort;
 pub mod store;
 
 pub use cluster::{
