@@ -7,6 +7,7 @@
 pub mod cluster;
 pub mod faces;
 pub mod knn;
+pub mod synthetic;
 
 pub use cluster::{cluster, ClusterParams, Constraints, KnownPerson, Partition, PersonCluster};
 pub use faces::{FaceFacts, FaceSet, FaceSetError};
