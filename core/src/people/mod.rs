@@ -7,7 +7,10 @@
 pub mod cluster;
 pub mod faces;
 pub mod knn;
+pub mod metrics;
 pub mod synthetic;
 
-pub use cluster::{cluster, ClusterParams, Constraints, KnownPerson, Partition, PersonCluster};
+pub use cluster::{
+    attach, cluster, split, ClusterParams, Constraints, KnownPerson, Partition, PersonCluster,
+};
 pub use faces::{FaceFacts, FaceSet, FaceSetError};
