@@ -19,42 +19,46 @@ const ROW_BLOCK: usize = 256;
 pub fn exact(faces: &FaceSet, k: usize) -> Neighbours {
     let n = faces.len();
     let all: Vec<&[f32]> = (0..n).map(|i| faces.embedding(i)).collect();
-    let blocks: Vec<(Vec<u32>, Vec<f32>)> = all
+    let ids: Vec<u32> = (0..n as u32).collect();
+    let blocks: Vec<Vec<TopK>> = all
         .par_chunks(QUERY_BLOCK)
-        .enumerate()
-        .map(|(b, queries)| {
-            let first = b * QUERY_BLOCK;
+        .zip(ids.par_chunks(QUERY_BLOCK))
+        .map(|(queries, query_ids)| {
             let mut tops: Vec<TopK> = (0..queries.len()).map(|_| TopK::new(k)).collect();
-            let mut out = vec![0.0f32; queries.len() * ROW_BLOCK];
-            for (rb, rows) in all.chunks(ROW_BLOCK).enumerate() {
-                let start = rb * ROW_BLOCK;
-                let out = &mut out[..queries.len() * rows.len()];
-                kernel::sims(queries, rows, out);
-                for (qi, (top, line)) in tops.iter_mut().zip(out.chunks_exact(rows.len())).enumerate() {
-                    let me = first + qi;
-                    for (j, &s) in line.iter().enumerate() {
-                        // Most candidates fail this one comparison.
-                        if s >= top.floor() && start + j != me {
-                            top.push(s, (start + j) as u32);
-                        }
-                    }
-                }
-            }
-            let mut ids = Vec::with_capacity(queries.len() * k);
-            let mut sims = Vec::with_capacity(queries.len() * k);
-            for top in &tops {
-                top.write(&mut ids, &mut sims);
-            }
-            (ids, sims)
+            scan(queries, query_ids, &all, &ids, &mut tops);
+            tops
         })
         .collect();
     let mut ids = Vec::with_capacity(n * k);
     let mut sims = Vec::with_capacity(n * k);
-    for (i, s) in blocks {
-        ids.extend(i);
-        sims.extend(s);
+    for top in blocks.iter().flatten() {
+        top.write(&mut ids, &mut sims);
     }
     Neighbours::from_rows(k, ids, sims)
+}
+
+/// Offers every target to every query's `TopK` (a query is never its own neighbour), in
+/// blocks of [`ROW_BLOCK`] targets so that they stay in cache while the queries pass.
+pub(super) fn scan(
+    queries: &[&[f32]],
+    query_ids: &[u32],
+    targets: &[&[f32]],
+    target_ids: &[u32],
+    tops: &mut [TopK],
+) {
+    let mut out = vec![0.0f32; queries.len() * ROW_BLOCK.min(targets.len())];
+    for (rows, row_ids) in targets.chunks(ROW_BLOCK).zip(target_ids.chunks(ROW_BLOCK)) {
+        let out = &mut out[..queries.len() * rows.len()];
+        kernel::sims(queries, rows, out);
+        for ((top, &me), line) in tops.iter_mut().zip(query_ids).zip(out.chunks_exact(rows.len())) {
+            for (&j, &s) in row_ids.iter().zip(line.iter()) {
+                // Most candidates fail this one comparison.
+                if s >= top.floor() && j != me {
+                    top.push(s, j);
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
