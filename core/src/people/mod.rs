@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod session;
 pub mod sort;
 pub mod store;
+pub mod synthetic;
 
 pub use cluster::{
     attach, cluster, cluster_on_graph, cluster_with, split, ClusterParams, Constraints,
