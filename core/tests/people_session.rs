@@ -307,6 +307,35 @@ fn corrections_names_and_ids_survive_new_photos_renames_reindexing_and_recluster
         assert_eq!(now.get(&k), Some(who), "{k:?} moved when photos were added");
     }
 
+    // The new photos were attached: none to a person of someone else, most to their own.
+    let moved: HashSet<FaceKey> = renamed.values().map(|p| key(p)).collect();
+    let added: Vec<&FaceKey> = now
+        .keys()
+        .filter(|k| !moved.contains(*k) && !before.contains_key(*k))
+        .collect();
+    assert_eq!(added.len(), 8);
+    let mut joined = 0;
+    for k in &added {
+        let Some(Some(id)) = now.get(*k) else {
+            continue;
+        };
+        let person = s.person(*id).expect("holder");
+        let mut count: BTreeMap<String, usize> = BTreeMap::new();
+        for f in person.faces.iter().filter(|f| !moved.contains(&f.key)) {
+            *count.entry(label(&f.key)).or_default() += 1;
+        }
+        let majority = count
+            .iter()
+            .max_by_key(|(_, n)| **n)
+            .map(|(l, _)| l.clone());
+        assert_eq!(majority, Some(label(k)), "{k:?} joined someone else");
+        joined += 1;
+    }
+    assert!(
+        joined >= 6,
+        "only {joined} of 8 new faces found their person"
+    );
+
     s.recluster().expect("recluster");
     said.holds(&s, &renamed, "after clustering again");
     let after = holders(&s);
