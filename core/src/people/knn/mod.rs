@@ -56,7 +56,8 @@ impl Neighbours {
 
 /// Up to this many faces the neighbour graph is exact; above, the approximate index
 /// ([`approx`]) builds it. Exact costs n² dot products (≈ 1 s for 10k faces on 2
-/// cores, 100 s for 100k); the index about 2n·√(16·n) (≈ 5 s for 100k).
+/// cores, 100 s for 100k); the index about 2n·√(32·n) plus its k-means (≈ 20 s of CPU
+/// for 100k, see the people bench).
 pub const EXACT_UP_TO: usize = 20_000;
 
 /// Which graph [`neighbours`] builds.
