@@ -102,7 +102,8 @@ pub enum PeopleCommand {
 #[derive(Default)]
 pub struct SortDialog {
     pub open: bool,
-    pub out: Option<PathBuf>,
+    /// The folder to sort into (a form buffer: typed, pasted or chosen).
+    pub out: String,
     pub link: LinkMode,
     pub cancel: Option<Arc<AtomicBool>>,
     pub started: Option<Instant>,
@@ -384,6 +385,13 @@ impl PeoplePart {
         }
         self.snapshot = Some(s);
         self.rebuild_cards();
+        if self.page == PeoplePage::Grid {
+            // The cursor follows the selection (a merge moves the survivor's card).
+            if let Some(&first) = self.selected.iter().next() {
+                self.cursor = (0..self.cards.len())
+                    .find(|&c| self.card_person(c).is_some_and(|p| p.id == first));
+            }
+        }
         self.clamp_cursor();
     }
 
@@ -612,13 +620,11 @@ impl PeoplePart {
                     self.sort.open_error = None;
                 }
             }
-            PeopleCommand::SetSortFolder(dir) => self.sort.out = Some(dir),
+            PeopleCommand::SetSortFolder(dir) => self.sort.out = dir.display().to_string(),
             PeopleCommand::SetSortLink(link) => self.sort.link = link,
             PeopleCommand::StartSort => {
-                let Some(out) = self.sort.out.clone() else {
-                    return;
-                };
-                if self.sort.running() {
+                let out = PathBuf::from(self.sort.out.trim());
+                if out.as_os_str().is_empty() || self.sort.running() {
                     return;
                 }
                 let cancel = Arc::new(AtomicBool::new(false));
@@ -643,9 +649,8 @@ impl PeoplePart {
                 }
             }
             PeopleCommand::OpenSortedFolder => {
-                if let Some(dir) = self.sort.out.clone() {
-                    self.sort.open_error = super::folder::open_folder(&dir).err();
-                }
+                let dir = PathBuf::from(self.sort.out.trim());
+                self.sort.open_error = super::folder::open_folder(&dir).err();
             }
             PeopleCommand::DismissError => self.error = None,
             PeopleCommand::Retry => {

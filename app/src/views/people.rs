@@ -25,7 +25,7 @@ const COVER: f32 = 120.0;
 const FACE: f32 = 104.0;
 /// Room under the cover (name, count) and under a face (score, file, buttons).
 const CARD_TEXT_H: f32 = 46.0;
-const FACE_TEXT_H: f32 = 78.0;
+const FACE_TEXT_H: f32 = 70.0;
 /// Faces of a person under this confidence are marked "uncertain" (they sort last).
 pub const UNCERTAIN: f32 = 0.6;
 /// Faces shown per suggestion and per split part.
@@ -154,8 +154,14 @@ fn undo_button(ui: &mut egui::Ui, snapshot: &PeopleSnapshot, commands: &mut Vec<
 }
 
 /// Arrow keys, Enter, Delete and F2 for a grid of `columns`; ignored while typing.
-fn grid_keys(ui: &egui::Ui, columns: usize, commands: &mut Vec<Command>) -> bool {
-    if ui.ctx().egui_wants_keyboard_input() {
+fn grid_keys(
+    ui: &egui::Ui,
+    people: &PeoplePart,
+    columns: usize,
+    commands: &mut Vec<Command>,
+) -> bool {
+    // While renaming, Enter and Escape are the name field's.
+    if ui.ctx().egui_wants_keyboard_input() || people.rename.is_some() {
         return false;
     }
     let step = columns.max(1) as isize;
@@ -187,8 +193,16 @@ fn grid_keys(ui: &egui::Ui, columns: usize, commands: &mut Vec<Command>) -> bool
     by.is_some()
 }
 
-fn f2(ui: &egui::Ui) -> bool {
-    !ui.ctx().egui_wants_keyboard_input() && ui.input(|i| i.key_pressed(egui::Key::F2))
+fn f2(ui: &egui::Ui, people: &PeoplePart) -> bool {
+    people.rename.is_none()
+        && !ui.ctx().egui_wants_keyboard_input()
+        && ui.input(|i| i.key_pressed(egui::Key::F2))
+}
+
+/// How many cells of `cell_w` fit in the width left, with egui's spacing between them.
+fn columns_for(ui: &egui::Ui, cell_w: f32) -> usize {
+    let spacing = ui.spacing().item_spacing.x;
+    (((ui.available_width() + spacing) / (cell_w + spacing)).floor() as usize).max(1)
 }
 
 // ---- the grid of persons ----------------------------------------------------------------
@@ -227,15 +241,17 @@ fn grid(
             people.filter_changed();
         }
         let selected = people.selected.len();
+        let merge = if selected >= 2 {
+            format!("Merge ({selected})")
+        } else {
+            "Merge".into()
+        };
         if clicked(
-            &ui.add_enabled(
-                selected >= 2,
-                egui::Button::new(format!("Merge ({selected})")),
-            )
-            .on_hover_text(
-                "Merges the selected people (Ctrl/Shift-click cards) into the largest; \
+            &ui.add_enabled(selected >= 2, egui::Button::new(merge))
+                .on_hover_text(
+                    "Merges the selected people (Ctrl/Shift-click cards) into the largest; \
                      or drop a card on another",
-            ),
+                ),
         ) {
             commands.push(cmd(PeopleCommand::MergeSelected));
         }
@@ -282,15 +298,15 @@ fn grid(
         return;
     }
     let cell = egui::vec2(COVER + 20.0, COVER + CARD_TEXT_H + 14.0);
-    let columns = ((ui.available_width() / cell.x).floor() as usize).max(1);
+    let columns = columns_for(ui, cell.x);
     let row_h = cell.y + ui.spacing().item_spacing.y;
     let rows = cards.div_ceil(columns);
-    if f2(ui) {
+    if f2(ui, people) {
         if let Some(p) = people.cursor.and_then(|c| people.card_person(c)) {
             commands.push(cmd(PeopleCommand::StartRename(p.id)));
         }
     }
-    let moved = grid_keys(ui, columns, commands);
+    let moved = grid_keys(ui, people, columns, commands);
     let area = scroll_to_cursor(ui, "people-grid", people.cursor, moved, columns, row_h);
     let px = thumb_px(ui, COVER);
     let modifiers = ui.input(|i| i.modifiers);
@@ -398,6 +414,7 @@ fn draw_card(
         .fill(fill)
         .show(&mut child, |ui| {
             ui.set_width(size.x - 18.0);
+            ui.set_min_height(size.y - 18.0);
             show_thumb(ui, thumb, egui::vec2(COVER, COVER));
             let renaming = people
                 .rename
@@ -573,7 +590,7 @@ fn person_page(
         undo_button(ui, snapshot, commands);
     });
     ui.separator();
-    if f2(ui) {
+    if f2(ui, people) {
         commands.push(cmd(PeopleCommand::StartRename(id)));
     }
     face_grid(
@@ -602,11 +619,11 @@ fn face_grid(
         ui.label("No face here.");
         return;
     }
-    let cell = egui::vec2(FACE + 40.0, FACE + FACE_TEXT_H + 14.0);
-    let columns = ((ui.available_width() / cell.x).floor() as usize).max(1);
+    let cell = egui::vec2(FACE + 56.0, FACE + FACE_TEXT_H + 14.0);
+    let columns = columns_for(ui, cell.x);
     let row_h = cell.y + ui.spacing().item_spacing.y;
     let rows = faces.len().div_ceil(columns);
-    let moved = grid_keys(ui, columns, commands);
+    let moved = grid_keys(ui, people, columns, commands);
     let area = scroll_to_cursor(ui, "people-faces", people.cursor, moved, columns, row_h);
     let px = thumb_px(ui, FACE);
     let output = area.show_rows(ui, row_h, rows, |ui, range| {
@@ -668,6 +685,7 @@ fn draw_face(
         .stroke(stroke)
         .show(&mut child, |ui| {
             ui.set_width(size.x - 18.0);
+            ui.set_min_height(size.y - 18.0);
             show_thumb(ui, thumb, egui::vec2(FACE, FACE));
             ui.horizontal(|ui| {
                 if f.confirmed {
@@ -756,6 +774,15 @@ fn unsorted_page(
                         format!("These {} faces", s.faces.len())
                     }
                 ));
+                // Who that is, by their cover face.
+                if let Some(p) = snapshot.person(s.person) {
+                    show_thumb(
+                        ui,
+                        &face_thumb(thumbs, &p.cover, px),
+                        egui::vec2(48.0, 48.0),
+                    );
+                    ui.label("—");
+                }
                 for f in s.faces.iter().take(STRIP) {
                     show_thumb(ui, &face_thumb(thumbs, f, px), egui::vec2(48.0, 48.0));
                 }
@@ -916,7 +943,7 @@ fn photo(
 
 fn dialogs(
     ui: &mut egui::Ui,
-    people: &PeoplePart,
+    people: &mut PeoplePart,
     snapshot: &PeopleSnapshot,
     thumbs: &mut Thumbnails,
     commands: &mut Vec<Command>,
@@ -971,11 +998,11 @@ fn dialogs(
 
 fn sort_dialog(
     ui: &mut egui::Ui,
-    people: &PeoplePart,
+    people: &mut PeoplePart,
     snapshot: &PeopleSnapshot,
     commands: &mut Vec<Command>,
 ) {
-    let sort = &people.sort;
+    let sort = &mut people.sort;
     egui::Window::new("Sort album into folders")
         .collapsible(false)
         .resizable(false)
@@ -987,11 +1014,15 @@ fn sort_dialog(
                 snapshot.persons.len()
             ));
             ui.horizontal(|ui| {
-                ui.label("Into:");
-                match &sort.out {
-                    Some(dir) => ui.monospace(super::short_path(dir)),
-                    None => ui.weak("no folder chosen"),
-                };
+                let label = ui.label("Into:");
+                let running = sort.running();
+                ui.add_enabled(
+                    !running,
+                    egui::TextEdit::singleline(&mut sort.out)
+                        .hint_text("a folder (created if needed)")
+                        .desired_width(300.0),
+                )
+                .labelled_by(label.id);
                 if clicked(&ui.add_enabled(!sort.running(), egui::Button::new("Choose…"))) {
                     commands.push(Pick::SortFolder.into());
                 }
@@ -1032,7 +1063,9 @@ fn sort_dialog(
                         commands.push(cmd(PeopleCommand::CancelSort));
                     }
                 } else {
-                    if clicked(&ui.add_enabled(sort.out.is_some(), egui::Button::new("Sort"))) {
+                    if clicked(
+                        &ui.add_enabled(!sort.out.trim().is_empty(), egui::Button::new("Sort")),
+                    ) {
                         commands.push(cmd(PeopleCommand::StartSort));
                     }
                     if clicked(&ui.button("Close")) {

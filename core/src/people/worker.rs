@@ -292,6 +292,12 @@ struct Worker {
 impl Worker {
     fn run(&mut self, requests: &Receiver<PeopleRequest>) {
         let mut queue: VecDeque<PeopleRequest> = VecDeque::new();
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("facesorter-people-{i}"))
+            .build()
+            .ok();
         loop {
             if queue.is_empty() {
                 self.emit(PeopleEvent::Idle);
@@ -315,7 +321,12 @@ impl Worker {
             if superseded {
                 continue;
             }
-            let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| self.handle(request)));
+            // Its own threads: in the global pool, clustering would wait behind the
+            // indexer's photos (seconds, while the window shows nothing new).
+            let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| match &pool {
+                Some(pool) => pool.install(|| self.handle(request)),
+                None => self.handle(request),
+            }));
             if let Err(payload) = outcome {
                 let message = crate::fault::panic_message(payload.as_ref());
                 self.emit(PeopleEvent::Failed(format!(
