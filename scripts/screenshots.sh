@@ -131,7 +131,8 @@ key Escape; sleep 2; park; shot people
 # The second person's page (Enter opens the card under the cursor): the least certain
 # face comes last, marked.
 key Left Return; sleep 3; park; shot person
-key Escape; sleep 1
+# Escape back to the grid, and again to clear the selection the arrow keys made.
+key Escape Escape; sleep 1
 # FaceNet put one woman in two persons (the 6th card and the 10th, in the second row):
 # Ctrl-click both, then Merge.
 focus; xdotool mousemove 818 190 keydown ctrl click 1 sleep 0.5 mousemove 226 373 click 1 keyup ctrl
