@@ -8,6 +8,7 @@ use crate::parts::engine::EngineCommand;
 use crate::parts::export::ExportCommand;
 use crate::parts::gallery::GalleryCommand;
 use crate::parts::notices::NoticeKind;
+use crate::parts::people::PeopleCommand;
 use crate::parts::probes::ProbeCommand;
 use crate::parts::results::ResultsCommand;
 
@@ -21,6 +22,7 @@ pub enum Command {
     Download(DownloadCommand),
     Dialog(DialogCommand),
     Engine(EngineCommand),
+    People(PeopleCommand),
     /// The norm under which a face is low quality (saved; filters the results).
     SetLowQualityNorm(f32),
     /// Saved in the settings, and filters the results.
@@ -62,6 +64,7 @@ from_part!(
     DialogCommand => Dialog,
     EngineCommand => Engine,
     LayoutCommand => Layout,
+    PeopleCommand => People,
 );
 
 impl From<Pick> for Command {

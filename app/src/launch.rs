@@ -14,4 +14,9 @@ pub struct Launch {
     pub probes: Vec<PathBuf>,
     /// Do not read or write saved state (tests, screenshots).
     pub ephemeral: bool,
+    /// Open on the People view (`--people`).
+    pub people: bool,
+    /// The recognizer's verification threshold for this run (`--threshold`): people are
+    /// clustered with it and the Find slider starts there.
+    pub threshold: Option<f32>,
 }

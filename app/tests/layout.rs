@@ -436,6 +436,8 @@ fn the_panel_collapses_and_keeps_its_width_across_a_restart() {
         gallery: None,
         probes: vec![probe.clone()],
         ephemeral: false,
+        people: false,
+        threshold: None,
     };
     let mut h = harness_at([1280.0, 800.0], first.clone(), Some(settings.clone()));
     wait_for(&mut h, "the probe", TIMEOUT, |app| {
@@ -558,6 +560,8 @@ fn the_session_and_the_engine_flags_survive_a_restart() {
         gallery: Some(gallery.clone()),
         probes: vec![probe.clone(), second_probe.clone()],
         ephemeral: false,
+        people: false,
+        threshold: None,
     };
     let mut h = harness_at([1280.0, 800.0], first, Some(settings.clone()));
     wait_for(&mut h, "indexing and the probes", TIMEOUT, |app| {
@@ -600,6 +604,8 @@ fn the_session_and_the_engine_flags_survive_a_restart() {
         gallery: None,
         probes: Vec::new(),
         ephemeral: false,
+        people: false,
+        threshold: None,
     };
     let mut h = harness_at([1280.0, 800.0], bare.clone(), Some(settings.clone()));
     wait_for(&mut h, "the restored session", TIMEOUT, |app| {
@@ -634,6 +640,8 @@ fn the_session_and_the_engine_flags_survive_a_restart() {
         gallery: None,
         probes: vec![shared("faces/deepface/img5.jpg")],
         ephemeral: false,
+        people: false,
+        threshold: None,
     };
     let mut h = harness_at([1280.0, 800.0], given, Some(settings));
     assert_eq!(
@@ -664,6 +672,8 @@ fn the_thumbnail_and_pair_sizes_survive_a_restart() {
         gallery: Some(gallery.clone()),
         probes: vec![probe.clone()],
         ephemeral: false,
+        people: false,
+        threshold: None,
     };
     let mut h = harness_at([1280.0, 800.0], first.clone(), Some(settings.clone()));
     wait_for(&mut h, "indexing and the probe", TIMEOUT, ranked);
@@ -723,6 +733,8 @@ fn a_gallery_or_probe_opened_without_a_model_says_it_waits() {
             engine: Some(missing),
             probes: vec![shared("faces/deepface/img1.jpg")],
             ephemeral: true,
+            people: false,
+            threshold: None,
             ..Launch::default()
         },
         None,

@@ -30,6 +30,13 @@ pub struct Cli {
     /// Open the window with this probe photo; repeat for more photos of the person.
     #[arg(long, value_name = "FILE")]
     pub probe: Vec<PathBuf>,
+    /// Open the window on the People view (the gallery's persons).
+    #[arg(long)]
+    pub people: bool,
+    /// The recognizer's verification threshold for this window: the people are clustered
+    /// with it (as `people --threshold`) and the Find slider starts there.
+    #[arg(long, value_name = "T")]
+    pub threshold: Option<f32>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -31,6 +31,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// No subcommand: the desktop window.
 #[cfg(feature = "window")]
 fn open_window(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Some(t) = cli.threshold {
+        if !(t.is_finite() && (-1.0..=1.0).contains(&t)) {
+            anyhow::bail!("--threshold must be a cosine between -1 and 1, got {t}");
+        }
+    }
     let launch = facesorter_app::Launch {
         engine: if cli.engine.any_given() {
             Some(cli.engine.options()?)
@@ -40,6 +45,8 @@ fn open_window(cli: Cli) -> anyhow::Result<ExitCode> {
         gallery: cli.gallery,
         probes: cli.probe,
         ephemeral: false,
+        people: cli.people,
+        threshold: cli.threshold,
     };
     facesorter_app::run(launch)?;
     Ok(ExitCode::SUCCESS)

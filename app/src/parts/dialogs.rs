@@ -14,6 +14,8 @@ pub enum Pick {
     ProbeFiles,
     ExportFolder,
     CustomModel,
+    /// The folder to sort the album into (People view).
+    SortFolder,
 }
 
 /// What the user picked (a cancelled dialog picks nothing).
@@ -23,6 +25,7 @@ pub enum Picked {
     ProbeFiles(Vec<PathBuf>),
     ExportFolder(PathBuf),
     CustomModel(PathBuf),
+    SortFolder(PathBuf),
 }
 
 #[must_use]
@@ -128,5 +131,9 @@ fn show(dialog: rfd::FileDialog, what: Pick) -> Option<Picked> {
             .add_filter("ONNX model", &["onnx"])
             .pick_file()
             .map(Picked::CustomModel),
+        Pick::SortFolder => dialog
+            .set_title("Sort the album into folders in")
+            .pick_folder()
+            .map(Picked::SortFolder),
     }
 }

@@ -10,6 +10,7 @@ pub mod export;
 pub mod folder;
 pub mod gallery;
 pub mod notices;
+pub mod people;
 pub mod probes;
 pub mod results;
 pub mod session;
@@ -30,6 +31,7 @@ use engine::EnginePart;
 use export::{ExportCommand, ExportPart};
 use gallery::{GalleryCommand, GalleryPart};
 use notices::{NoticeKind, Notices};
+use people::{MainView, PeopleCommand, PeoplePart};
 use probes::{ProbeCommand, Probes};
 use results::{Results, ResultsCommand};
 
@@ -43,6 +45,9 @@ pub struct FrameStats {
     pub worst: Duration,
     pub worst_while_indexing: Duration,
     pub frames_while_indexing: u64,
+    /// The slowest frame while the people were being clustered (People view).
+    pub worst_while_clustering: Duration,
+    pub frames_while_clustering: u64,
 }
 
 pub struct AppState {
@@ -58,6 +63,8 @@ pub struct AppState {
     pub thumbs: Thumbnails,
     pub frames: FrameStats,
     pub notices: Notices,
+    /// The People view.
+    pub people: PeoplePart,
     /// Where the last frame put the side panel and the central area.
     pub layout: LayoutReadout,
     /// Engine options from command-line flags that differ from the saved ones: offered
@@ -107,7 +114,13 @@ impl AppState {
                  the next start without flags uses the saved ones.",
             );
         }
+        let view = if launch.people {
+            MainView::People
+        } else {
+            MainView::Find
+        };
         Self {
+            people: PeoplePart::new(view, launch.threshold),
             engine: EnginePart::start(ctx, options.clone()),
             dialogs: Dialogs::new(options),
             gallery: GalleryPart::new(plan.gallery),
@@ -161,6 +174,8 @@ impl AppState {
             || self.export.running()
             || self.download.running()
             || matches!(self.engine.status, engine::EngineStatus::Starting)
+            || self.people.busy()
+            || self.people.sort.running()
     }
 
     // ---- per frame -------------------------------------------------------------------
@@ -170,11 +185,17 @@ impl AppState {
         if let Some(engine) = self.engine.poll() {
             // The remembered threshold, once, if it was set for this recognizer.
             let key = Self::model_key(&engine);
-            let threshold = self
+            // `--threshold` wins for this run.
+            let remembered = self
                 .restore_threshold
                 .take()
                 .filter(|(_, model)| *model == key)
-                .map_or_else(|| engine.default_threshold(), |(t, _)| t);
+                .map(|(t, _)| t);
+            let threshold = self
+                .people
+                .threshold
+                .or(remembered)
+                .unwrap_or_else(|| engine.default_threshold());
             self.results.apply(ResultsCommand::SetThreshold(threshold));
             if let Some(root) = self.gallery.take_pending() {
                 self.open_gallery(ctx, root);
@@ -191,6 +212,17 @@ impl AppState {
                 self.results.set_album(&g.root, album, g.indexing());
             }
         }
+        let (root, album) = match &self.gallery.gallery {
+            Some(g) => (Some(g.root.as_path()), g.album.as_ref()),
+            None => (None, None),
+        };
+        self.people.update(
+            ctx,
+            self.engine.ready(),
+            root,
+            album,
+            self.gallery.indexing(),
+        );
         if self.probes.poll(ctx) {
             self.results.set_probes(self.probes.faces());
         }
@@ -208,6 +240,7 @@ impl AppState {
                     }
                 }
                 Picked::ExportFolder(dir) => self.settings.export_dir = dir.display().to_string(),
+                Picked::SortFolder(dir) => self.people.apply(PeopleCommand::SetSortFolder(dir)),
                 // Taken into the settings draft by the dialogs part.
                 Picked::CustomModel(_) => {}
             }
@@ -222,6 +255,10 @@ impl AppState {
         if self.indexing() {
             self.frames.worst_while_indexing = self.frames.worst_while_indexing.max(took);
             self.frames.frames_while_indexing += 1;
+        }
+        if self.people.clustering() {
+            self.frames.worst_while_clustering = self.frames.worst_while_clustering.max(took);
+            self.frames.frames_while_clustering += 1;
         }
     }
 
@@ -271,6 +308,8 @@ impl AppState {
                 self.restart_engine(ctx, options);
             }
             Command::Engine(c) => self.engine.apply(ctx, c),
+            Command::People(PeopleCommand::FindPerson(id)) => self.find_person(id),
+            Command::People(c) => self.people.apply(c),
             Command::SetLowQualityNorm(norm) => {
                 self.settings.low_quality_norm = norm;
                 self.results.set_min_quality(self.settings.min_quality());
@@ -333,6 +372,48 @@ impl AppState {
         }
     }
 
+    /// "Find this person": the person's confirmed faces (else its most certain ones)
+    /// become the probe, and the Find view opens on them.
+    fn find_person(&mut self, id: facesorter_core::people::PersonId) {
+        /// Faces of an unconfirmed person taken as its probe: the most certain few.
+        const BEST: usize = 5;
+        let Some(snapshot) = self.people.snapshot.clone() else {
+            return;
+        };
+        let Some(person) = snapshot.person(id) else {
+            return;
+        };
+        let confirmed: Vec<_> = person.faces.iter().filter(|f| f.confirmed).collect();
+        let chosen = if confirmed.is_empty() {
+            person.faces.iter().take(BEST).collect()
+        } else {
+            confirmed
+        };
+        let album = &snapshot.album;
+        let faces = chosen
+            .into_iter()
+            .filter_map(|f| {
+                let record = album.faces().get(f.face)?;
+                Some(facesorter_core::search::ProbeFace {
+                    source: f.path.clone(),
+                    face_box: f.face_box,
+                    embedding: facesorter_core::embed::FaceEmbedding {
+                        unit: album.embedding(f.face).to_vec(),
+                        norm: record.norm,
+                    },
+                    image: None,
+                })
+            })
+            .collect();
+        let label = person
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("Unnamed person {}", person.id));
+        self.probes.person = Some(probes::PersonProbe { label, faces });
+        self.results.set_probes(self.probes.faces());
+        self.people.view = MainView::Find;
+    }
+
     /// Another engine: embeddings of another model are not comparable, so the gallery is
     /// indexed and the probes analysed again once it is ready.
     fn restart_engine(&mut self, ctx: &egui::Context, options: EngineOptions) {
@@ -340,7 +421,10 @@ impl AppState {
         self.gallery.reopen_later();
         self.probes.reanalyse_later();
         self.results.clear_album();
+        // A person's faces are of the old model's album.
+        self.probes.person = None;
         self.results.set_probes(Vec::new());
+        self.people.reset();
     }
 
     fn open_gallery(&mut self, ctx: &egui::Context, root: PathBuf) {
@@ -355,6 +439,10 @@ impl AppState {
         // A new gallery: paths may now mean other files.
         self.thumbs.clear();
         self.results.clear_album();
+        if self.probes.person.take().is_some() {
+            // The person's faces were of the other gallery.
+            self.results.set_probes(self.probes.faces());
+        }
         self.gallery.open(ctx, engine, root);
     }
 
@@ -362,6 +450,7 @@ impl AppState {
     /// mid-run keeps the cache consistent and the next run resumes from there.
     pub fn shutdown(&mut self) {
         self.gallery.shutdown();
+        self.people.shutdown();
         self.export.cancel();
         self.download.cancel();
     }

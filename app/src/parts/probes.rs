@@ -16,7 +16,21 @@ use crate::thumbnails;
 pub enum ProbeCommand {
     Add(ProbeSource),
     Remove(usize),
-    ChooseFace { probe: usize, face: usize },
+    ChooseFace {
+        probe: usize,
+        face: usize,
+    },
+    /// Stops searching for the person from the People view.
+    RemovePerson,
+}
+
+/// A person of the People view searched for: its faces are the probe (the combined
+/// query), beside any probe photos.
+#[derive(Debug, Clone)]
+pub struct PersonProbe {
+    /// The name, or "Unnamed person N".
+    pub label: String,
+    pub faces: Vec<ProbeFace>,
 }
 
 /// A probe photo and the face chosen in it.
@@ -56,6 +70,8 @@ pub struct Probes {
     pending: Vec<ProbeSource>,
     /// Why the last probe photo gave no face (or failed).
     pub message: Option<String>,
+    /// A person from the People view ("Find this person").
+    pub person: Option<PersonProbe>,
 }
 
 impl Probes {
@@ -93,7 +109,12 @@ impl Probes {
 
     /// The chosen face of every probe photo: the person searched for.
     pub fn faces(&self) -> Vec<ProbeFace> {
-        self.list.iter().filter_map(Probe::probe_face).collect()
+        let person = self.person.iter().flat_map(|p| p.faces.iter().cloned());
+        self.list
+            .iter()
+            .filter_map(Probe::probe_face)
+            .chain(person)
+            .collect()
     }
 
     /// Applies a command; `true` when the chosen faces changed.
@@ -120,6 +141,7 @@ impl Probes {
                 _ => false,
             },
             ProbeCommand::Remove(_) => false,
+            ProbeCommand::RemovePerson => self.person.take().is_some(),
         }
     }
 

@@ -7,6 +7,7 @@ pub mod fit;
 mod gallery;
 mod histogram;
 mod notices;
+mod people;
 mod photo_view;
 mod probe;
 mod results;
@@ -17,6 +18,7 @@ mod toolbar;
 
 use crate::command::{Command, LayoutCommand};
 use crate::parts::dialogs::Screen;
+use crate::parts::people::{MainView, PeopleCommand};
 use crate::parts::AppState;
 use crate::settings::PanelLayout;
 
@@ -42,11 +44,17 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
         return;
     }
     let has_gallery = state.gallery.gallery.is_some();
-    if side_panel_available(state) {
+    let people = state.people.view == MainView::People;
+    if !people && side_panel_available(state) {
         side_panel(ui, state, commands);
     }
     let central = egui::CentralPanel::default().show(ui, |ui| {
-        if state.results.photo_open() {
+        if has_gallery || people {
+            view_switch(ui, state, commands);
+        }
+        if people {
+            people::draw(ui, state, commands);
+        } else if state.results.photo_open() {
             photo_view::draw(ui, state, commands);
         } else if state.results.has_ranking() {
             results::draw(ui, state, commands);
@@ -64,6 +72,33 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
         }
     });
     state.layout.central = Some(central.response.rect);
+}
+
+/// Find | People: the probe search, or the gallery's persons.
+fn view_switch(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
+    let view = state.people.view;
+    ui.horizontal(|ui| {
+        for (v, text, hover) in [
+            (
+                MainView::Find,
+                "Find",
+                "Search the gallery for the person of a probe photo",
+            ),
+            (
+                MainView::People,
+                "People",
+                "Every person of the gallery, sorted by face",
+            ),
+        ] {
+            let r = ui
+                .add(egui::Button::selectable(view == v, text).frame_when_inactive(true))
+                .on_hover_text(hover);
+            if r.clicked() && view != v {
+                commands.push(PeopleCommand::ShowView(v).into());
+            }
+        }
+    });
+    ui.separator();
 }
 
 /// The side panel exists once there is something to show in it.

@@ -195,13 +195,33 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
     });
     ui.separator();
 
+    photo_with_box(
+        ui,
+        &mut state.thumbs,
+        &m.path,
+        (m.photo.width, m.photo.height),
+        m.face.face_box,
+        m.face_index as usize,
+    );
+}
+
+/// The whole photo fitted to the room left, the face boxed; the wheel zooms around the
+/// pointer, dragging pans, a double click fits again. Shared by Find and People.
+pub(super) fn photo_with_box(
+    ui: &mut egui::Ui,
+    thumbs: &mut crate::thumbnails::Thumbnails,
+    path: &std::path::Path,
+    (width, height): (u32, u32),
+    face_box: facesorter_core::geometry::FaceBox,
+    face_index: usize,
+) {
+    let path_text = path.display().to_string();
     let max_side = ui
         .ctx()
         .input(|i| i.max_texture_side)
         .min(VIEW_PX_MAX as usize) as u32;
-    let photo = state.thumbs.get(&ThumbKey::photo(m.path.clone(), max_side));
-    let face_box = m.face.face_box;
-    let (pw, ph) = (m.photo.width.max(1) as f32, m.photo.height.max(1) as f32);
+    let photo = thumbs.get(&ThumbKey::photo(path.to_path_buf(), max_side));
+    let (pw, ph) = (width.max(1) as f32, height.max(1) as f32);
     let texture = match photo {
         Thumb::Ready(t) => t,
         Thumb::Loading => {
@@ -220,7 +240,7 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
         ui.allocate_exact_size(ui.available_size(), egui::Sense::click_and_drag());
     let response = response.on_hover_text("Wheel: zoom · drag: pan · double click: fit");
     // Zoom and pan are this photo's only: another match starts fitted.
-    let view_id = ui.scope_id().with(("photo-view", &m.path, m.face_index));
+    let view_id = ui.scope_id().with(("photo-view", path, face_index));
     let (mut zoom, mut pan): (f32, egui::Vec2) = ui
         .ctx()
         .data(|d| d.get_temp(view_id))
@@ -296,7 +316,7 @@ fn texture_or_loading(texture: Option<&egui::TextureHandle>) -> Thumb {
     }
 }
 
-fn show_thumb(ui: &mut egui::Ui, thumb: &Thumb, size: egui::Vec2) {
+pub(super) fn show_thumb(ui: &mut egui::Ui, thumb: &Thumb, size: egui::Vec2) {
     match thumb {
         Thumb::Ready(t) => {
             ui.add(egui::Image::new(t).fit_to_exact_size(size));

@@ -8,7 +8,24 @@ use crate::parts::AppState;
 
 pub fn draw(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
     ui.heading("Probe");
-    if state.probes.list.is_empty() && state.probes.loading() == 0 {
+    if let Some(person) = &state.probes.person {
+        egui::Frame::group(ui.style()).show(ui, |ui| {
+            ui.strong(format!("Person: {}", person.label));
+            ui.weak(format!(
+                "{} of their faces from the People view, searched for together",
+                person.faces.len()
+            ));
+            if ui
+                .button("Stop searching for this person")
+                .on_hover_text("Removes the person's faces from the probe")
+                .clicked()
+            {
+                commands.push(ProbeCommand::RemovePerson.into());
+            }
+        });
+    }
+    if state.probes.list.is_empty() && state.probes.loading() == 0 && state.probes.person.is_none()
+    {
         ui.label("Drop a photo of the person here, or:");
     }
     for (i, probe) in state.probes.list.iter().enumerate() {

@@ -204,8 +204,13 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
                         continue;
                     };
                     // The probe face closest to this match, as the user's probe photo shows it.
-                    let probe = session
-                        .closest_probe(m.face_index as usize)
+                    let closest = session.closest_probe(m.face_index as usize);
+                    let photos = probes
+                        .list
+                        .iter()
+                        .filter(|p| p.chosen_face().is_some())
+                        .count();
+                    let probe = closest
                         .and_then(|p| {
                             probes
                                 .list
@@ -213,7 +218,20 @@ pub fn draw(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
                                 .filter(|p| p.chosen_face().is_some())
                                 .nth(p)
                         })
-                        .and_then(|p| p.crop_textures.get(p.chosen).cloned());
+                        .and_then(|p| p.crop_textures.get(p.chosen).cloned())
+                        .or_else(|| {
+                            // A face of a person from the People view: its gallery crop.
+                            let face = probes
+                                .person
+                                .as_ref()?
+                                .faces
+                                .get(closest?.checked_sub(photos)?)?;
+                            let key = ThumbKey::face(face.source.clone(), &face.face_box, px);
+                            match thumbs.get(&key) {
+                                Thumb::Ready(t) => Some(t),
+                                _ => None,
+                            }
+                        });
                     let key = ThumbKey::face(m.path.clone(), &m.face.face_box, px);
                     let info = CellInfo {
                         number: i + 1,

@@ -33,6 +33,7 @@ pub fn environment() {
             std::env::set_var("FACESORTER_MODELS", shared("models"));
             std::env::set_var("FACESORTER_CACHE_DIR", scratch.join("cache"));
             std::env::set_var("XDG_CONFIG_HOME", scratch.join("config"));
+            std::env::set_var("FACESORTER_PEOPLE_DIR", scratch.join("people"));
         }
     });
 }
@@ -53,6 +54,8 @@ pub fn launch(gallery: Option<&Path>, probes: &[PathBuf]) -> Launch {
         gallery: gallery.map(Path::to_path_buf),
         probes: probes.to_vec(),
         ephemeral: true,
+        people: false,
+        threshold: None,
     }
 }
 

@@ -15,6 +15,7 @@ pub mod session;
 pub mod sort;
 pub mod store;
 pub mod synthetic;
+pub mod worker;
 
 pub use cluster::{
     attach, cluster, cluster_on_graph, cluster_with, split, ClusterParams, Constraints,
@@ -23,5 +24,7 @@ pub use cluster::{
 pub use faces::{FaceFacts, FaceSet, FaceSetError};
 pub use file::{PeopleFile, PEOPLE_FILE_VERSION};
 pub use key::{FaceAnchor, PersonId};
-pub use session::{FaceView, Opened, PeopleError, PeopleSession, PersonView};
+pub use session::{
+    Checkpoint, FaceView, Opened, PeopleError, PeopleSession, PersonView, Suggestion,
+};
 pub use store::{PeopleStore, PEOPLE_DIR_ENV_VAR};

@@ -73,6 +73,26 @@ pub struct PersonView {
     pub cover: FaceView,
 }
 
+/// A saved state of a session (see [`PeopleSession::checkpoint`]).
+#[derive(Debug, Clone)]
+pub struct Checkpoint {
+    state: State,
+    faces: usize,
+}
+
+/// How much nearer an unsorted face must be to its suggested person than to the next
+/// one: a face between two persons is left for the user.
+const SUGGESTION_MARGIN: f32 = 0.05;
+
+/// "These unsorted faces may be this person" (see [`PeopleSession::suggestions`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suggestion {
+    pub person: PersonId,
+    pub name: Option<String>,
+    /// Most similar first; each face's `score` is its cosine to the person.
+    pub faces: Vec<FaceView>,
+}
+
 /// An opened session and what the user should be told about opening it (a damaged file
 /// recovered, a model change that re-clustered everything, …).
 #[derive(Debug)]
@@ -527,6 +547,108 @@ impl PeopleSession {
             session.enforce(state);
             Ok(changed)
         })
+    }
+
+    /// Everything the session holds that a correction changes, to go back to with
+    /// [`Self::restore`] (the window's undo). Valid for this session's album only.
+    pub fn checkpoint(&self) -> Checkpoint {
+        Checkpoint {
+            state: self.state.clone(),
+            faces: self.album.face_count(),
+        }
+    }
+
+    /// Goes back to `checkpoint` (taken from this session) and saves it: the corrections,
+    /// names and assignment are as they were then.
+    pub fn restore(&mut self, checkpoint: Checkpoint) -> Result<(), PeopleError> {
+        if checkpoint.faces != self.album.face_count() {
+            return Err(PeopleError::Invalid(
+                "the album changed since: that state cannot come back".into(),
+            ));
+        }
+        let before = self.state.file.clone();
+        self.commit(checkpoint.state, Some(&before))
+    }
+
+    /// The recognizer threshold the persons are clustered with.
+    pub fn params(&self) -> ClusterParams {
+        self.params
+    }
+
+    /// Unsorted faces that look like a visible person: each face's nearest person (by
+    /// cosine to the person's mean embedding) when that is at least the recognizer's
+    /// threshold and clearly nearer than the next person. Persons that rejected a face
+    /// are never suggested for it. Grouped by person, most faces first.
+    pub fn suggestions(&self) -> Vec<Suggestion> {
+        let dim = self.album.dim();
+        let persons = self.persons();
+        if persons.is_empty() || dim == 0 {
+            return Vec::new();
+        }
+        let centroids: Vec<Vec<f32>> = persons
+            .iter()
+            .map(|p| {
+                let mut c = vec![0.0f32; dim];
+                for f in &p.faces {
+                    for (a, b) in c.iter_mut().zip(self.album.embedding(f.face)) {
+                        *a += b;
+                    }
+                }
+                let norm = c.iter().map(|x| x * x).sum::<f32>().sqrt();
+                if norm > 0.0 {
+                    c.iter_mut().for_each(|x| *x /= norm);
+                }
+                c
+            })
+            .collect();
+        let mut by_person: HashMap<usize, Vec<(FaceView, f32)>> = HashMap::new();
+        for face in self.unsorted() {
+            let e = self.album.embedding(face.face);
+            let rejected = self.state.marks.rejected.get(&face.face);
+            let mut best: Option<(usize, f32)> = None;
+            let mut second = f32::MIN;
+            for (i, c) in centroids.iter().enumerate() {
+                if rejected.is_some_and(|r| r.contains(&persons[i].id)) {
+                    continue;
+                }
+                let cos: f32 = c.iter().zip(e).map(|(a, b)| a * b).sum();
+                match best {
+                    Some((_, b)) if cos <= b => second = second.max(cos),
+                    _ => {
+                        if let Some((_, b)) = best {
+                            second = second.max(b);
+                        }
+                        best = Some((i, cos));
+                    }
+                }
+            }
+            if let Some((i, cos)) = best {
+                if cos >= self.params.threshold && cos - second >= SUGGESTION_MARGIN {
+                    by_person.entry(i).or_default().push((face, cos));
+                }
+            }
+        }
+        let mut out: Vec<Suggestion> = by_person
+            .into_iter()
+            .map(|(i, mut faces)| {
+                faces.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.key.cmp(&b.0.key)));
+                Suggestion {
+                    person: persons[i].id,
+                    name: persons[i].name.clone(),
+                    faces: faces
+                        .into_iter()
+                        .map(|(f, cos)| FaceView { score: cos, ..f })
+                        .collect(),
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            b.faces
+                .len()
+                .cmp(&a.faces.len())
+                .then(a.person.cmp(&b.person))
+        });
+        out
     }
 
     // ---- internals ----
