@@ -26,8 +26,6 @@ const FACE: f32 = 104.0;
 /// Room under the cover (name, count) and under a face (score, file, buttons).
 const CARD_TEXT_H: f32 = 46.0;
 const FACE_TEXT_H: f32 = 70.0;
-/// Faces of a person under this confidence are marked "uncertain" (they sort last).
-pub const UNCERTAIN: f32 = 0.6;
 /// Faces shown per suggestion and per split part.
 const STRIP: usize = 8;
 
@@ -654,7 +652,7 @@ fn draw_face(
     commands: &mut Vec<Command>,
 ) {
     let (rect, response) = ui.allocate_exact_size(size, egui::Sense::click());
-    let uncertain = person.is_some() && !f.confirmed && f.score < UNCERTAIN;
+    let uncertain = person.is_some() && f.uncertain;
     let name = f
         .path
         .file_name()

@@ -57,6 +57,9 @@ pub struct FaceView {
     /// unsorted one).
     pub score: f32,
     pub confirmed: bool,
+    /// Placed in a person with a confidence under the model's "uncertain" line
+    /// ([`super::Thresholds::uncertain_below`]): the face to check first.
+    pub uncertain: bool,
 }
 
 /// One person as the front ends show it.
@@ -79,10 +82,6 @@ pub struct Checkpoint {
     state: State,
     faces: usize,
 }
-
-/// How much nearer an unsorted face must be to its suggested person than to the next
-/// one: a face between two persons is left for the user.
-const SUGGESTION_MARGIN: f32 = 0.05;
 
 /// "These unsorted faces may be this person" (see [`PeopleSession::suggestions`]).
 #[derive(Debug, Clone, PartialEq)]
@@ -623,7 +622,9 @@ impl PeopleSession {
                 }
             }
             if let Some((i, cos)) = best {
-                if cos >= self.params.threshold && cos - second >= SUGGESTION_MARGIN {
+                if cos >= self.params.threshold
+                    && cos - second >= self.params.thresholds().join_margin
+                {
                     by_person.entry(i).or_default().push((face, cos));
                 }
             }
@@ -1138,12 +1139,23 @@ impl PeopleSession {
                 .copied()
                 .flatten()
                 .is_some(),
+            uncertain: false,
         }
     }
 
     fn view(&self, id: PersonId, faces: Vec<usize>) -> Option<PersonView> {
         let record = self.state.file.person(id)?;
-        let mut views: Vec<FaceView> = faces.iter().map(|&f| self.face_view(f)).collect();
+        let uncertain_below = self.params.thresholds().uncertain_below;
+        let mut views: Vec<FaceView> = faces
+            .iter()
+            .map(|&f| {
+                let view = self.face_view(f);
+                FaceView {
+                    uncertain: !view.confirmed && view.score < uncertain_below,
+                    ..view
+                }
+            })
+            .collect();
         if views.is_empty() {
             return None;
         }

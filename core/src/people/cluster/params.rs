@@ -50,6 +50,11 @@ pub struct Thresholds {
     /// A person found without the user's help holds at least this many faces; a lone
     /// face stays unsorted.
     pub min_person_faces: usize,
+    /// A placed face whose confidence (its mean cosine to the person's best faces) is
+    /// under `t + 0.25 (1 - t)` [0.5875] is shown as uncertain, to be checked first:
+    /// about halfway between the join threshold and the merge cut, the band where a face
+    /// was placed on the vote rather than on near-certain links.
+    pub uncertain_below: f32,
 }
 
 impl ClusterParams {
@@ -68,6 +73,7 @@ impl ClusterParams {
             founder_min_side: 112.0 / 3.0,
             founder_norm_quantile: 0.1,
             min_person_faces: 2,
+            uncertain_below: t + 0.25 * room,
         }
     }
 
