@@ -1674,7 +1674,11 @@ fn folders_and_photos_as_plain_arguments_open_the_window() {
     let gallery = shared("faces/deepface");
     let photo = shared("faces/adaface_demo/img1.jpeg");
     // Accepted: the run gets as far as the window, which then finds no display.
-    for args in [vec![gallery.as_path()], vec![photo.as_path()], vec![&gallery, &photo]] {
+    for args in [
+        vec![gallery.as_path()],
+        vec![photo.as_path()],
+        vec![&gallery, &photo],
+    ] {
         let out = without_display(&args);
         let err = String::from_utf8_lossy(&out.stderr);
         if cfg!(feature = "window") {
@@ -1698,5 +1702,9 @@ fn folders_and_photos_as_plain_arguments_open_the_window() {
     }
     // Subcommands still win over paths.
     let out = facesorter(&["models", "list", "--json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

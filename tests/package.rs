@@ -100,7 +100,9 @@ fn the_layout_holds_every_part_and_passes_the_validators() {
         assert!(has(f), "{f} is missing from the layout: {files:#?}");
     }
     for size in [16, 24, 32, 48, 64, 128, 256, 512] {
-        let icon = root.join(format!("usr/share/icons/hicolor/{size}x{size}/apps/facesorter.png"));
+        let icon = root.join(format!(
+            "usr/share/icons/hicolor/{size}x{size}/apps/facesorter.png"
+        ));
         let img = image::ImageReader::open(&icon)
             .and_then(|r| r.with_guessed_format())
             .map(|r| r.into_dimensions())
@@ -115,8 +117,9 @@ fn the_layout_holds_every_part_and_passes_the_validators() {
     );
 
     // The generated parts speak of the binary as it is.
-    let completion = std::fs::read_to_string(root.join("usr/share/bash-completion/completions/facesorter"))
-        .expect("bash completion");
+    let completion =
+        std::fs::read_to_string(root.join("usr/share/bash-completion/completions/facesorter"))
+            .expect("bash completion");
     for sub in ["embed", "find", "people", "models"] {
         assert!(completion.contains(sub), "{sub} not completed");
     }
@@ -131,12 +134,21 @@ fn the_layout_holds_every_part_and_passes_the_validators() {
     assert!(man.contains(".TH facesorter 1"), "{man}");
     assert!(man.contains("DIR|PHOTO"), "{man}");
 
-    let licences = std::fs::read_to_string(root.join("usr/share/doc/facesorter/licenses/cargo-dependencies.txt"))
-        .expect("licence summary");
-    assert!(licences.lines().any(|l| l.starts_with("clap v4")), "{licences}");
-    assert!(licences.lines().any(|l| l.starts_with("ort v")), "{licences}");
+    let licences = std::fs::read_to_string(
+        root.join("usr/share/doc/facesorter/licenses/cargo-dependencies.txt"),
+    )
+    .expect("licence summary");
+    assert!(
+        licences.lines().any(|l| l.starts_with("clap v4")),
+        "{licences}"
+    );
+    assert!(
+        licences.lines().any(|l| l.starts_with("ort v")),
+        "{licences}"
+    );
 
-    run(Command::new("desktop-file-validate").arg(root.join("usr/share/applications/facesorter.desktop")));
+    run(Command::new("desktop-file-validate")
+        .arg(root.join("usr/share/applications/facesorter.desktop")));
     run(Command::new("appstreamcli")
         .args(["validate", "--no-net"])
         .arg(root.join("usr/share/metainfo/org.facesorter.FaceSorter.metainfo.xml")));
@@ -146,8 +158,10 @@ fn the_layout_holds_every_part_and_passes_the_validators() {
     assert!(desktop.contains("inode/directory;image/jpeg;"), "{desktop}");
 
     // The metainfo's screenshots are the README's.
-    let metainfo = std::fs::read_to_string(root.join("usr/share/metainfo/org.facesorter.FaceSorter.metainfo.xml"))
-        .expect("metainfo");
+    let metainfo = std::fs::read_to_string(
+        root.join("usr/share/metainfo/org.facesorter.FaceSorter.metainfo.xml"),
+    )
+    .expect("metainfo");
     let readme = std::fs::read_to_string(repo().join("README.md")).expect("README");
     let shots: Vec<&str> = metainfo
         .split("<image>")
@@ -156,9 +170,18 @@ fn the_layout_holds_every_part_and_passes_the_validators() {
         .collect();
     assert!(!shots.is_empty());
     for url in shots {
-        let rel = url.split("/main/").nth(1).unwrap_or_else(|| panic!("{url}"));
-        assert!(repo().join(rel).is_file(), "{url}: no {rel} in the repository");
-        assert!(readme.contains(&format!("({rel})")), "{rel} is not in the README");
+        let rel = url
+            .split("/main/")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{url}"));
+        assert!(
+            repo().join(rel).is_file(),
+            "{url}: no {rel} in the repository"
+        );
+        assert!(
+            readme.contains(&format!("({rel})")),
+            "{rel} is not in the README"
+        );
     }
 }
 
@@ -176,8 +199,17 @@ fn the_unpacked_deb_runs_with_its_bundled_runtime() {
         .arg(&deb));
     let depends = run(Command::new("dpkg-deb").arg("-f").arg(&deb).arg("Depends"));
     let depends = String::from_utf8_lossy(&depends.stdout);
-    for needed in ["libgtk-3-0", "libxkbcommon-x11-0", "libgl1", "libegl1", "libgl1-mesa-dri"] {
-        assert!(depends.contains(needed), "Depends lacks {needed}: {depends}");
+    for needed in [
+        "libgtk-3-0",
+        "libxkbcommon-x11-0",
+        "libgl1",
+        "libegl1",
+        "libgl1-mesa-dri",
+    ] {
+        assert!(
+            depends.contains(needed),
+            "Depends lacks {needed}: {depends}"
+        );
     }
     let installed = work.join("root");
     run(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(&installed));
@@ -214,7 +246,11 @@ fn the_unpacked_deb_runs_with_its_bundled_runtime() {
         data_home.join("facesorter/models"),
         installed.join("usr/share/facesorter/models"),
     ] {
-        assert!(searched.contains(p(&folder)), "{} not listed: {list}", folder.display());
+        assert!(
+            searched.contains(p(&folder)),
+            "{} not listed: {list}",
+            folder.display()
+        );
     }
 
     // The real recognizer, from ../shared by flags.
@@ -224,11 +260,21 @@ fn the_unpacked_deb_runs_with_its_bundled_runtime() {
         .arg(shared("models/face_detection_yunet_2023mar.onnx"))
         .arg("--model")
         .arg(shared("models/facenet_casia_112.onnx"))
-        .args(["--color-order", "rgb", "--mean", "0", "--std", "1", "--ep", "cpu"])
+        .args([
+            "--color-order",
+            "rgb",
+            "--mean",
+            "0",
+            "--std",
+            "1",
+            "--ep",
+            "cpu",
+        ])
         .args(["embed", "--json"])
         .arg(&photo));
     let line = String::from_utf8_lossy(&embed.stdout);
-    let json: serde_json::Value = serde_json::from_str(line.trim()).unwrap_or_else(|e| panic!("{line}: {e}"));
+    let json: serde_json::Value =
+        serde_json::from_str(line.trim()).unwrap_or_else(|e| panic!("{line}: {e}"));
     let faces = json["faces"].as_array().unwrap_or_else(|| panic!("{json}"));
     assert_eq!(faces.len(), 1, "{json}");
     let embedding = faces[0]["embedding"].as_array().expect("embedding");
@@ -238,9 +284,15 @@ fn the_unpacked_deb_runs_with_its_bundled_runtime() {
         .map(|x| x * x)
         .sum::<f64>()
         .sqrt();
-    assert!(embedding.len() >= 128 && (norm - 1.0).abs() < 1e-3, "{json}");
     assert!(
-        std::fs::read_dir(&data_home).expect("data home").next().is_none(),
+        embedding.len() >= 128 && (norm - 1.0).abs() < 1e-3,
+        "{json}"
+    );
+    assert!(
+        std::fs::read_dir(&data_home)
+            .expect("data home")
+            .next()
+            .is_none(),
         "the run put something in the data folder"
     );
 }

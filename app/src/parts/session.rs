@@ -33,11 +33,7 @@ pub fn plan(settings: &Settings, launch: &Launch) -> StartPlan {
         ..StartPlan::default()
     };
     if launch.gallery.is_none() && !launch.probes.is_empty() {
-        let remembered = last
-            .gallery
-            .iter()
-            .chain(&settings.recent_galleries)
-            .next();
+        let remembered = last.gallery.iter().chain(&settings.recent_galleries).next();
         if let Some(g) = remembered {
             if g.is_dir() {
                 plan.gallery = Some(g.clone());
@@ -172,7 +168,10 @@ mod tests {
         };
         let p = plan(&with_last(dir.path(), false), &launch);
         assert_eq!(p.gallery.as_deref(), Some(dir.path()));
-        assert_eq!(p.threshold, None, "the threshold is restored only with the session");
+        assert_eq!(
+            p.threshold, None,
+            "the threshold is restored only with the session"
+        );
 
         // No last session: the most recent gallery.
         let recent_only = Settings {
