@@ -6,7 +6,8 @@
 #   bash scripts/package-layout.sh --binary PATH --onnxruntime DIR --out ROOT
 #
 # --onnxruntime: a folder made by scripts/setup-onnxruntime.sh (libraries + licenses/).
-# Needs: rsvg-convert (librsvg2-bin), readelf (binutils), gzip, cargo (licence summary).
+# Needs: rsvg-convert (librsvg2-bin), readelf and objdump (binutils), gzip, cargo (licence
+# summary).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
@@ -27,7 +28,7 @@ fi
 [ -x "$binary" ] || { echo "package-layout: no executable at $binary" >&2; exit 1; }
 [ -f "$ort/libonnxruntime.so" ] || { echo "package-layout: no libonnxruntime.so in $ort (run scripts/setup-onnxruntime.sh)" >&2; exit 1; }
 [ -f "$ort/licenses/LICENSE" ] || { echo "package-layout: no licenses/ in $ort (run scripts/setup-onnxruntime.sh again)" >&2; exit 1; }
-for tool in rsvg-convert readelf gzip cargo; do
+for tool in rsvg-convert readelf objdump gzip cargo; do
   command -v "$tool" >/dev/null || { echo "package-layout: $tool is missing (bash scripts/setup.sh installs it)" >&2; exit 1; }
 done
 
@@ -113,8 +114,11 @@ EOF
 } > "$doc/licenses/cargo-dependencies.txt"
 
 installed_kb="$(du -sk "$usr" | awk '{print $1}')"
-sed -e "s/@VERSION@/$version/" -e "s/@INSTALLED_SIZE@/$installed_kb/" "$pkg/debian/control" \
-  > "$root/DEBIAN/control"
+# The newest glibc symbol version the binary or a library uses is the libc6 it needs.
+glibc="$(for f in "$usr/bin/facesorter" "$lib"/*.so*; do [ -L "$f" ] || objdump -T "$f"; done \
+  | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -n1)"
+sed -e "s/@VERSION@/$version/" -e "s/@INSTALLED_SIZE@/$installed_kb/" -e "s/@GLIBC@/${glibc:-2.28}/" \
+  "$pkg/debian/control" > "$root/DEBIAN/control"
 (cd "$root" && find usr -type f -print0 | sort -z | xargs -0 md5sum) > "$root/DEBIAN/md5sums"
 find "$root" -type d -exec chmod 0755 {} +
 chmod 0644 "$root/DEBIAN/control" "$root/DEBIAN/md5sums"
