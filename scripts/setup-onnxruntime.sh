@@ -22,7 +22,8 @@ else
   dest="${FACESORTER_ORT_DIR:-$data_home/facesorter/onnxruntime}"
 fi
 
-if [ -f "$dest/$lib" ] && [ -f "$dest/.complete-$pkg-$ORT_VERSION" ]; then
+# The wheel's licence files come along (licenses/): the packages ship them (scripts/package.sh).
+if [ -f "$dest/$lib" ] && [ -f "$dest/.complete-$pkg-$ORT_VERSION" ] && [ -f "$dest/licenses/LICENSE" ]; then
   echo "ONNX Runtime $ORT_VERSION ($pkg) already in $dest"
   exit 0
 fi
@@ -41,9 +42,10 @@ echo "Fetching $pkg==$ORT_VERSION from PyPI..."
 python3 -m pip download --quiet --no-deps --only-binary=:all: \
   --python-version 3.11 --platform "$platform" -d "$tmp" "$pkg==$ORT_VERSION"
 wheel="$(ls "$tmp"/*.whl)"
-unzip -q -o "$wheel" 'onnxruntime/capi/lib*' -d "$tmp/x"
-mkdir -p "$dest"
+unzip -q -o "$wheel" 'onnxruntime/capi/lib*' 'onnxruntime/LICENSE' 'onnxruntime/ThirdPartyNotices.txt' -d "$tmp/x"
+mkdir -p "$dest/licenses"
 cp -a "$tmp/x/onnxruntime/capi/"lib* "$dest/"
+cp "$tmp/x/onnxruntime/LICENSE" "$tmp/x/onnxruntime/ThirdPartyNotices.txt" "$dest/licenses/"
 # A plain name next to the versioned one, so ORT_DYLIB_PATH can point at either.
 case "$lib" in
   *.so.*) ln -sf "$lib" "$dest/libonnxruntime.so" ;;

@@ -8,7 +8,11 @@ here="$(cd "$(dirname "$0")" && pwd)"
 # pkg-config + GTK 3 headers: the native file dialog (rfd); unzip + pip: fetching the wheel;
 # the X11/Wayland client libraries: the window itself (eframe loads them at run time);
 # libgl1-mesa-dri: software OpenGL, so the window also opens without a GPU driver (and under Xvfb).
-packages=(pkg-config libgtk-3-dev unzip python3-pip libxkbcommon-x11-0 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libgl1 libegl1 libwayland-client0 libwayland-egl1 libgl1-mesa-dri)
+# Packaging (scripts/package.sh, tests/package.rs): librsvg2-bin renders the icon's sizes,
+# binutils reads the libraries' sonames, desktop-file-utils and appstream validate the
+# desktop entry and the metainfo.
+packages=(pkg-config libgtk-3-dev unzip python3-pip libxkbcommon-x11-0 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libgl1 libegl1 libwayland-client0 libwayland-egl1 libgl1-mesa-dri
+  librsvg2-bin binutils desktop-file-utils appstream)
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
   for p in "${packages[@]}"; do

@@ -1657,3 +1657,54 @@ fn an_export_into_a_folder_holding_files_goes_into_a_new_subfolder_and_says_so()
     );
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
+
+/// The binary without engine flags and without a display, as the desktop's "Open with"
+/// would start it on a machine with no screen.
+fn without_display(args: &[&Path]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_facesorter"))
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .args(args)
+        .output()
+        .expect("run facesorter")
+}
+
+#[test]
+fn folders_and_photos_as_plain_arguments_open_the_window() {
+    let gallery = shared("faces/deepface");
+    let photo = shared("faces/adaface_demo/img1.jpeg");
+    // Accepted: the run gets as far as the window, which then finds no display.
+    for args in [
+        vec![gallery.as_path()],
+        vec![photo.as_path()],
+        vec![&gallery, &photo],
+    ] {
+        let out = without_display(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        if cfg!(feature = "window") {
+            assert!(err.contains("no display"), "{args:?}: {err}");
+        } else {
+            assert!(err.contains("this build has no window"), "{args:?}: {err}");
+        }
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+    }
+    if cfg!(feature = "window") {
+        // Refused before any window: a path that is neither (a mistyped subcommand), and
+        // two galleries.
+        let out = without_display(&[Path::new("embd"), &photo]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains("embd: no such folder or photo"), "{err}");
+        assert!(err.contains("embed"), "the subcommands are named: {err}");
+        let out = without_display(&[&gallery, &shared("faces")]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("two gallery folders"), "{err}");
+    }
+    // Subcommands still win over paths.
+    let out = facesorter(&["models", "list", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -207,13 +207,20 @@ fn put(dir: &Path) -> PathBuf {
 #[test]
 fn search_dirs_follow_the_documented_order() {
     let l = layout();
-    let exe_models = l.roots.exe_dir.as_ref().expect("exe dir").join("models");
+    let exe_dir = l.roots.exe_dir.as_ref().expect("exe dir");
+    let exe_models = exe_dir.join("models");
+    // An installed binary's shared folder: /usr/bin → /usr/share/facesorter/models.
+    let shared_models = exe_dir
+        .parent()
+        .expect("prefix")
+        .join("share/facesorter/models");
     assert_eq!(
         l.roots.search_dirs(),
         vec![
             l.env.clone(),
             l.data.clone(),
             exe_models,
+            shared_models,
             l.repo_models.clone()
         ]
     );

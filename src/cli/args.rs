@@ -37,6 +37,11 @@ pub struct Cli {
     /// with it (as `people --threshold`) and the Find slider starts there.
     #[arg(long, value_name = "T")]
     pub threshold: Option<f32>,
+    /// Folders and photos to open in the window (no subcommand): a folder as the gallery,
+    /// photos as probes; photos alone open with the last gallery. What the desktop's
+    /// "Open with FaceSorter" passes.
+    #[arg(value_name = "DIR|PHOTO")]
+    pub paths: Vec<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -60,6 +65,14 @@ pub enum Command {
     People(PeopleArgs),
     /// Sort a gallery into a folder per person (hard links by default).
     Sort(SortArgs),
+    /// Write the man pages and shell completions (generated from these definitions) into a
+    /// folder; run by scripts/package.sh.
+    #[command(hide = true, name = "generate-package-files")]
+    GeneratePackageFiles {
+        /// The folder to write `man/` and `completions/` into.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
 }
 
 /// Options shared by every command that runs the models.

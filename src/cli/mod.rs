@@ -5,10 +5,15 @@ mod args;
 mod interrupt;
 mod models;
 mod output;
+mod package_files;
 mod people;
 mod recognize;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+use anyhow::bail;
+use clap::CommandFactory;
 
 pub use args::Cli;
 use args::Command;
@@ -25,7 +30,43 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Find(a)) => album::find(&cli.engine, &a),
         Some(Command::People(a)) => people::people(&cli.engine, &a),
         Some(Command::Sort(a)) => people::sort(&cli.engine, &a),
+        Some(Command::GeneratePackageFiles { out }) => package_files::generate(&out),
     }
+}
+
+/// The window's gallery and probes: `--gallery`/`--probe`, and the plain paths sorted into
+/// a folder (the gallery) and photos (probes). A path that is neither is refused here, since
+/// it is most likely a mistyped subcommand.
+#[cfg_attr(not(feature = "window"), allow(dead_code))]
+fn window_paths(cli: &Cli) -> anyhow::Result<(Option<PathBuf>, Vec<PathBuf>)> {
+    let mut gallery = cli.gallery.clone();
+    let mut probes = cli.probe.clone();
+    for path in &cli.paths {
+        if path.is_dir() {
+            if let Some(first) = &gallery {
+                bail!(
+                    "two gallery folders given ({} and {}): the window opens one",
+                    first.display(),
+                    path.display()
+                );
+            }
+            gallery = Some(path.clone());
+        } else if path.is_file() {
+            probes.push(path.clone());
+        } else {
+            let subcommands: Vec<String> = Cli::command()
+                .get_subcommands()
+                .filter(|c| !c.is_hide_set())
+                .map(|c| c.get_name().to_owned())
+                .collect();
+            bail!(
+                "{}: no such folder or photo (the subcommands are: {}; see facesorter --help)",
+                path.display(),
+                subcommands.join(", ")
+            );
+        }
+    }
+    Ok((gallery, probes))
 }
 
 /// No subcommand: the desktop window.
@@ -36,14 +77,15 @@ fn open_window(cli: Cli) -> anyhow::Result<ExitCode> {
             anyhow::bail!("--threshold must be a cosine between -1 and 1, got {t}");
         }
     }
+    let (gallery, probes) = window_paths(&cli)?;
     let launch = facesorter_app::Launch {
         engine: if cli.engine.any_given() {
             Some(cli.engine.options()?)
         } else {
             None
         },
-        gallery: cli.gallery,
-        probes: cli.probe,
+        gallery,
+        probes,
         ephemeral: false,
         people: cli.people,
         threshold: cli.threshold,
@@ -55,7 +97,6 @@ fn open_window(cli: Cli) -> anyhow::Result<ExitCode> {
 /// No subcommand in a build without the window: says so, with the commands there are.
 #[cfg(not(feature = "window"))]
 fn open_window(_cli: Cli) -> anyhow::Result<ExitCode> {
-    use clap::CommandFactory;
     eprintln!(
         "facesorter: this build has no window (built without the `window` feature); \
          use a subcommand:\n"

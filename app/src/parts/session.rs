@@ -21,7 +21,10 @@ pub struct StartPlan {
 }
 
 /// Paths on the command line win; without any, the last session is reopened when the
-/// setting says so. A remembered path that no longer exists is skipped and reported.
+/// setting says so. Probe photos given alone ("Open with FaceSorter" on a photo) are
+/// searched in the last gallery — the one of the last session, else the most recent one —
+/// whatever that setting says, since a probe has nothing to be searched in otherwise. A
+/// remembered path that no longer exists is skipped and reported.
 pub fn plan(settings: &Settings, launch: &Launch) -> StartPlan {
     let last = &settings.last_session;
     let mut plan = StartPlan {
@@ -29,6 +32,16 @@ pub fn plan(settings: &Settings, launch: &Launch) -> StartPlan {
         probes: launch.probes.clone(),
         ..StartPlan::default()
     };
+    if launch.gallery.is_none() && !launch.probes.is_empty() {
+        let remembered = last.gallery.iter().chain(&settings.recent_galleries).next();
+        if let Some(g) = remembered {
+            if g.is_dir() {
+                plan.gallery = Some(g.clone());
+            } else {
+                plan.missing.push(g.clone());
+            }
+        }
+    }
     if !settings.restore_session {
         return plan;
     }
@@ -129,12 +142,52 @@ mod tests {
             ..Launch::default()
         };
         let p = plan(&with_last(dir.path(), true), &launch);
-        assert_eq!(p.gallery, None);
+        // A probe alone is searched in the last gallery; the last probes stay closed.
+        assert_eq!(p.gallery.as_deref(), Some(dir.path()));
         assert_eq!(p.probes, [PathBuf::from("/given.jpg")]);
-        assert!(p.missing.is_empty(), "nothing remembered was looked at");
+        assert!(p.missing.is_empty(), "no remembered probe was looked at");
+
+        let given_gallery = tempfile::tempdir().expect("tempdir");
+        let both = Launch {
+            gallery: Some(given_gallery.path().to_path_buf()),
+            ..launch.clone()
+        };
+        let p = plan(&with_last(dir.path(), true), &both);
+        assert_eq!(p.gallery.as_deref(), Some(given_gallery.path()));
 
         let p = plan(&with_last(dir.path(), false), &Launch::default());
         assert_eq!(p, StartPlan::default());
+    }
+
+    #[test]
+    fn a_probe_alone_opens_with_the_last_gallery_even_without_restoring() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let launch = Launch {
+            probes: vec![PathBuf::from("/given.jpg")],
+            ..Launch::default()
+        };
+        let p = plan(&with_last(dir.path(), false), &launch);
+        assert_eq!(p.gallery.as_deref(), Some(dir.path()));
+        assert_eq!(
+            p.threshold, None,
+            "the threshold is restored only with the session"
+        );
+
+        // No last session: the most recent gallery.
+        let recent_only = Settings {
+            recent_galleries: vec![dir.path().to_path_buf()],
+            ..Settings::default()
+        };
+        assert_eq!(
+            plan(&recent_only, &launch).gallery.as_deref(),
+            Some(dir.path())
+        );
+
+        // A last gallery that is gone is reported, not opened.
+        let gone = dir.path().join("moved-away");
+        let p = plan(&with_last(&gone, false), &launch);
+        assert_eq!(p.gallery, None);
+        assert_eq!(p.missing, [gone]);
     }
 
     #[test]

@@ -118,7 +118,9 @@ impl SearchRoots {
     }
 
     /// The search order: `$FACESORTER_MODELS`, `<data dir>/models`, `models/` beside the
-    /// executable, then the repository's `models/` (the nearest ancestor of the
+    /// executable, `../share/facesorter/models` from it (the installed packages' shared
+    /// folder, e.g. `/usr/share/facesorter/models`, where an administrator may put models
+    /// for every user), then the repository's `models/` (the nearest ancestor of the
     /// executable's directory holding `models/manifest.toml`). Duplicates are dropped.
     pub fn search_dirs(&self) -> Vec<PathBuf> {
         let mut dirs = Vec::new();
@@ -126,6 +128,9 @@ impl SearchRoots {
         dirs.extend(self.data_dir.as_ref().map(|d| d.join("models")));
         if let Some(exe_dir) = &self.exe_dir {
             dirs.push(exe_dir.join("models"));
+            if let Some(prefix) = exe_dir.parent() {
+                dirs.push(prefix.join("share").join("facesorter").join("models"));
+            }
             // `target/debug/facesorter` or `target/debug/deps/test-…` sit a few levels
             // below the repository, whose models/ is where a developer keeps weights.
             let repo = exe_dir

@@ -5,7 +5,9 @@ mod library;
 mod provider;
 mod session;
 
-pub use library::{locate_library, setup_command, LibrarySearch};
+pub use library::{
+    bundled_location, data_dir_location, locate_library, setup_command, LibrarySearch,
+};
 pub use provider::{
     CpuFeatures, ExecutionProviderKind, Precision, ProviderChoice, ProviderRequest,
 };
