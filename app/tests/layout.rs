@@ -634,7 +634,8 @@ fn the_session_and_the_engine_flags_survive_a_restart() {
     assert_eq!(h.state().state.results.threshold(), threshold);
     drop(h);
 
-    // Paths on the command line win over the remembered session.
+    // Paths on the command line win over the remembered session's probes; a probe given
+    // alone opens with the last gallery (as "Open with FaceSorter" on a photo does).
     let given = Launch {
         engine: None,
         gallery: None,
@@ -646,8 +647,8 @@ fn the_session_and_the_engine_flags_survive_a_restart() {
     let mut h = harness_at([1280.0, 800.0], given, Some(settings));
     assert_eq!(
         h.state().state.gallery.pending(),
-        None,
-        "no gallery restored"
+        Some(gallery.as_path()),
+        "the last gallery, for the probe given alone"
     );
     assert_eq!(
         h.state().state.probes.files(),
@@ -658,7 +659,7 @@ fn the_session_and_the_engine_flags_survive_a_restart() {
     wait_for(&mut h, "the given probe", TIMEOUT, |app| {
         app.state.engine.ready().is_some() && app.state.probes.loading() == 0
     });
-    assert_eq!(h.state().state.gallery.root(), None);
+    assert_eq!(h.state().state.gallery.root(), Some(gallery.as_path()));
 }
 
 #[test]
