@@ -575,9 +575,11 @@ impl PeopleSession {
     }
 
     /// Unsorted faces that look like a visible person: each face's nearest person (by
-    /// cosine to the person's mean embedding) when that is at least the recognizer's
-    /// threshold and clearly nearer than the next person. Persons that rejected a face
-    /// are never suggested for it. Grouped by person, most faces first.
+    /// cosine to the person's mean embedding) when that reaches the join threshold and
+    /// beats the next person by the join margin — the evidence clustering asks of a face
+    /// that joins. A person that rejected the face is never suggested, but still counts
+    /// as the next person: a face torn between it and another is left alone. Grouped by
+    /// person, most faces first.
     pub fn suggestions(&self) -> Vec<Suggestion> {
         let dim = self.album.dim();
         let persons = self.persons();
@@ -607,9 +609,6 @@ impl PeopleSession {
             let mut best: Option<(usize, f32)> = None;
             let mut second = f32::MIN;
             for (i, c) in centroids.iter().enumerate() {
-                if rejected.is_some_and(|r| r.contains(&persons[i].id)) {
-                    continue;
-                }
                 let cos: f32 = c.iter().zip(e).map(|(a, b)| a * b).sum();
                 match best {
                     Some((_, b)) if cos <= b => second = second.max(cos),
@@ -621,10 +620,10 @@ impl PeopleSession {
                     }
                 }
             }
+            let thresholds = self.params.thresholds();
             if let Some((i, cos)) = best {
-                if cos >= self.params.threshold
-                    && cos - second >= self.params.thresholds().join_margin
-                {
+                let refused = rejected.is_some_and(|r| r.contains(&persons[i].id));
+                if !refused && cos >= thresholds.join && cos - second >= thresholds.join_margin {
                     by_person.entry(i).or_default().push((face, cos));
                 }
             }
