@@ -12,7 +12,7 @@ use super::ExportError;
 const MAX_SUFFIX: u32 = 10_000;
 
 /// `stem.ext`, or `stem (n).ext` for `n ≥ 2`.
-fn numbered(stem: &str, ext: &str, n: u32) -> String {
+pub(crate) fn numbered(stem: &str, ext: &str, n: u32) -> String {
     let base = if n <= 1 {
         stem.to_string()
     } else {
@@ -147,7 +147,7 @@ pub(super) fn sanitize_file_name(name: &str) -> String {
 }
 
 /// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
-pub(super) fn cut_at_bytes(s: &str, max: usize) -> &str {
+pub(crate) fn cut_at_bytes(s: &str, max: usize) -> &str {
     if s.len() <= max {
         return s;
     }

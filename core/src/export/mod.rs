@@ -9,6 +9,8 @@
 //! becomes `name (2).ext`, `name (3).ext`, …. Originals are only read.
 
 mod files;
+// The sort into person folders names its files by the same rules.
+pub(crate) use files::{cut_at_bytes, numbered};
 mod folder;
 mod font;
 mod render;

@@ -27,7 +27,7 @@ use sha2::{Digest, Sha256};
 
 use super::key::PersonId;
 use super::session::PeopleSession;
-use crate::export::EXPORT_MARKER;
+use crate::export::{cut_at_bytes, numbered, EXPORT_MARKER};
 
 /// What sort wrote into an output folder, beside the person folders.
 pub const MANIFEST_FILE: &str = ".facesorter-sort.json";
@@ -424,31 +424,6 @@ fn safe_name(name: &str) -> String {
         format!("{trimmed}_")
     } else {
         trimmed.to_string()
-    }
-}
-
-fn cut_at_bytes(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
-}
-
-/// `base`, or `base (n)` for n ≥ 2, with the extension (if any) after the number.
-fn numbered(stem: &str, ext: &str, n: u32) -> String {
-    let base = if n <= 1 {
-        stem.to_string()
-    } else {
-        format!("{stem} ({n})")
-    };
-    if ext.is_empty() {
-        base
-    } else {
-        format!("{base}.{ext}")
     }
 }
 
