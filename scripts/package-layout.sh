@@ -51,6 +51,8 @@ install -m 0755 "$binary" "$usr/bin/facesorter"
 # for, and copies the wheel holds under several names made links to the one named by the
 # soname (the wheel cannot hold links; a package can, and that saves ~33 MB).
 cp -a "$ort"/lib* "$usr/lib/facesorter/"
+# OpenVINO's own build, which FaceSorter calls directly (scripts/setup-onnxruntime.sh says why).
+if [ -d "$ort/openvino" ]; then cp -a "$ort/openvino" "$usr/lib/facesorter/"; fi
 lib="$usr/lib/facesorter"
 for f in "$lib"/lib*.so*; do
   [ -L "$f" ] && continue
@@ -96,12 +98,13 @@ cat > "$doc/licenses/BUNDLED.md" <<EOF
 |---|---|---|---|
 | FaceSorter | bin/facesorter | MIT | ../copyright |
 | ONNX Runtime (wheel ${ort_wheel:-onnxruntime}, PyPI) | lib/facesorter/libonnxruntime* | MIT | onnxruntime/LICENSE, onnxruntime/ThirdPartyNotices.txt |
-| OpenVINO (inside the same wheel) | lib/facesorter/libopenvino* | Apache-2.0 | Apache-2.0.txt |
-| oneTBB (inside the same wheel) | lib/facesorter/libtbb* | Apache-2.0 | Apache-2.0.txt |
+| OpenVINO (inside the same wheel, for ONNX Runtime's provider) | lib/facesorter/libopenvino* | Apache-2.0 | Apache-2.0.txt |
+| OpenVINO (wheel openvino ${ort_wheel##*-openvino-}, PyPI; run directly) | lib/facesorter/openvino/libopenvino* | Apache-2.0 | Apache-2.0.txt |
+| oneTBB (inside both wheels) | lib/facesorter/libtbb*, lib/facesorter/openvino/libtbb* | Apache-2.0 | Apache-2.0.txt |
 | Rust crates compiled into bin/facesorter | bin/facesorter | see cargo-dependencies.txt | each crate's own licence (SPDX expression given) |
 
-The wheel carries licence files for ONNX Runtime only; OpenVINO and oneTBB are published
-by Intel under the Apache License 2.0, whose text is given here. The face models are not
+The onnxruntime wheel carries licence files for ONNX Runtime only; OpenVINO and oneTBB are
+published by Intel under the Apache License 2.0, whose text is given here. The face models are not
 bundled: each is downloaded from its own source, under its own licence (\`facesorter
 models list\` names the source).
 EOF

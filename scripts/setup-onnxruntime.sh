@@ -1,14 +1,24 @@
 #!/usr/bin/env bash
 # Puts the ONNX Runtime shared library where FaceSorter looks for it (the app's data dir),
 # taken from a PyPI wheel: no build-time download, no Python needed at run time.
-#   Linux x86_64: onnxruntime-openvino (ONNX Runtime 1.24 + OpenVINO EP and its libraries)
+#   Linux x86_64: onnxruntime-openvino (ONNX Runtime 1.24 + OpenVINO EP and its libraries),
+#                 and in openvino/ OpenVINO's own libraries from the openvino wheel of the
+#                 same OpenVINO version, which FaceSorter calls directly
 #   elsewhere:    onnxruntime (plain CPU EP)
+# Why OpenVINO twice: the OpenVINO build inside onnxruntime-openvino has no IR reader, so it
+# cannot load a compiled model back from its cache and recompiles (rewriting ~100-260 MB) at
+# every start; the openvino wheel's build of the same version reads it back in ~0.05 s
+# (README "Speed"). The two builds differ in C++ ABI, so each stays in its own folder:
+# ONNX Runtime's OpenVINO provider links the first, FaceSorter's direct route the second.
 # Idempotent: does nothing when the library is already in place.
 set -euo pipefail
 
 ORT_VERSION="${FACESORTER_ORT_VERSION:-1.24.1}"
+OV_VERSION="${FACESORTER_OPENVINO_VERSION:-2025.4.1}"   # the OpenVINO onnxruntime-openvino was built with
+openvino=""
 case "$(uname -s)-$(uname -m)" in
-  Linux-x86_64) pkg="onnxruntime-openvino"; platform="manylinux_2_28_x86_64"; lib="libonnxruntime.so.${ORT_VERSION}" ;;
+  Linux-x86_64) pkg="onnxruntime-openvino"; platform="manylinux_2_28_x86_64"; lib="libonnxruntime.so.${ORT_VERSION}"
+                openvino="openvino==$OV_VERSION" ;;
   Linux-aarch64) pkg="onnxruntime"; platform="manylinux_2_27_aarch64"; lib="libonnxruntime.so.${ORT_VERSION}" ;;
   Darwin-*) pkg="onnxruntime"; platform="macosx_13_0_universal2"; lib="libonnxruntime.${ORT_VERSION}.dylib" ;;
   *) echo "setup-onnxruntime: unsupported platform $(uname -s)-$(uname -m)" >&2; exit 1 ;;
@@ -23,7 +33,8 @@ else
 fi
 
 # The wheel's licence files come along (licenses/): the packages ship them (scripts/package.sh).
-if [ -f "$dest/$lib" ] && [ -f "$dest/.complete-$pkg-$ORT_VERSION" ] && [ -f "$dest/licenses/LICENSE" ]; then
+marker=".complete-$pkg-$ORT_VERSION${openvino:+-openvino-$OV_VERSION}"
+if [ -f "$dest/$lib" ] && [ -f "$dest/$marker" ] && [ -f "$dest/licenses/LICENSE" ]; then
   echo "ONNX Runtime $ORT_VERSION ($pkg) already in $dest"
   exit 0
 fi
@@ -44,6 +55,7 @@ python3 -m pip download --quiet --no-deps --only-binary=:all: \
 wheel="$(ls "$tmp"/*.whl)"
 unzip -q -o "$wheel" 'onnxruntime/capi/lib*' 'onnxruntime/LICENSE' 'onnxruntime/ThirdPartyNotices.txt' -d "$tmp/x"
 mkdir -p "$dest/licenses"
+rm -f "$dest"/lib*   # what an earlier version of this script left
 cp -a "$tmp/x/onnxruntime/capi/"lib* "$dest/"
 cp "$tmp/x/onnxruntime/LICENSE" "$tmp/x/onnxruntime/ThirdPartyNotices.txt" "$dest/licenses/"
 # A plain name next to the versioned one, so ORT_DYLIB_PATH can point at either.
@@ -51,5 +63,25 @@ case "$lib" in
   *.so.*) ln -sf "$lib" "$dest/libonnxruntime.so" ;;
   *.dylib) ln -sf "$lib" "$dest/libonnxruntime.dylib" ;;
 esac
-touch "$dest/.complete-$pkg-$ORT_VERSION"
+if [ -n "$openvino" ]; then
+  echo "Fetching $openvino from PyPI..."
+  python3 -m pip download --quiet --no-deps --only-binary=:all: \
+    --python-version 3.11 --platform manylinux2014_x86_64 -d "$tmp/ov" "$openvino"
+  # Only what runs models: the core, its C API, the plugins, the ONNX and IR readers,
+  # oneTBB (without its hwloc binding, which only pins threads on multi-socket machines).
+  unzip -q -o "$tmp"/ov/*.whl 'openvino/libs/lib*' -d "$tmp/ovx"
+  rm -rf "$dest/openvino"
+  mkdir -p "$dest/openvino"
+  for f in "$tmp"/ovx/openvino/libs/lib*; do
+    case "$(basename "$f")" in
+      *jax_frontend*|*paddle_frontend*|*pytorch_frontend*|*tensorflow*|*tbbmalloc_proxy*|*tbbbind*|*hwloc*) ;;
+      *) cp -a "$f" "$dest/openvino/" ;;
+    esac
+  done
+  # The plain name FaceSorter opens (libopenvino_c.so.2541 for 2025.4.1).
+  versioned="$(cd "$dest/openvino" && ls libopenvino_c.so.* | head -n 1)"
+  ln -sf "$versioned" "$dest/openvino/libopenvino_c.so"
+fi
+rm -f "$dest"/.complete-*
+touch "$dest/$marker"
 echo "ONNX Runtime $ORT_VERSION ($pkg) installed in $dest"

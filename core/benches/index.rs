@@ -14,12 +14,13 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 use std::time::{Instant, UNIX_EPOCH};
 
 use facesorter_core::engine::{EngineOptions, FaceEngine};
 use facesorter_core::gallery::{Album, FaceRecord, Fingerprint, GalleryCache, PhotoRecord};
 use facesorter_core::geometry::{FaceBox, Landmarks};
-use facesorter_core::index::{index_gallery, IndexOptions, IndexOutcome};
+use facesorter_core::index::{index_gallery, IndexEvent, IndexJob, IndexOptions, IndexOutcome};
 use facesorter_core::models::{Manifest, ModelLocator, ModelSpec};
 use facesorter_core::runtime::{ExecutionProviderKind, Precision, ProviderRequest};
 
@@ -155,6 +156,8 @@ fn main() {
                 again.summary.added + again.summary.updated
             );
         }
+        let engine = Arc::new(engine);
+        first_result(&engine, &deepface, 1000);
         last_engine = Some(engine);
     }
 
@@ -162,6 +165,62 @@ fn main() {
         reopen_synthetic(&engine, 10_000);
     }
     println!("\npeak memory: {}", mib(peak_rss_mib()));
+}
+
+/// What the window waits for after *Open gallery* on a fresh album: from the start of
+/// indexing (the engine already open, as in the window) to the first snapshot holding a
+/// face. The album is `n` photos: the deepface photos linked under new names.
+fn first_result(engine: &Arc<FaceEngine>, deepface: &Path, n: usize) {
+    let album = tempfile::tempdir().expect("temp dir");
+    let photos: Vec<PathBuf> = std::fs::read_dir(deepface)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "jpg"))
+        .collect();
+    if photos.is_empty() {
+        return;
+    }
+    for i in 0..n {
+        let from = &photos[i % photos.len()];
+        let to = album.path().join(format!("{i:04}.jpg"));
+        if std::fs::hard_link(from, &to).is_err() && std::fs::copy(from, &to).is_err() {
+            println!("  cannot make the {n}-photo album");
+            return;
+        }
+    }
+    let cache_dir = tempfile::tempdir().expect("temp dir");
+    let start = Instant::now();
+    let job = IndexJob::spawn(
+        Arc::clone(engine),
+        album.path().to_path_buf(),
+        Some(GalleryCache::new(cache_dir.path())),
+        IndexOptions {
+            snapshots: true,
+            ..IndexOptions::default()
+        },
+        || {},
+    );
+    let mut first = None;
+    while let Ok(event) = job.events().recv() {
+        match event {
+            IndexEvent::Snapshot(album) if !album.faces().is_empty() => {
+                first = Some(start.elapsed());
+                break;
+            }
+            IndexEvent::Finished(_) => break,
+            _ => {}
+        }
+    }
+    job.cancel_and_wait();
+    match first {
+        Some(t) => println!(
+            "  fresh {n}-photo album: first face found, embedded and published in {:.2} s",
+            t.as_secs_f64()
+        ),
+        None => println!("  fresh {n}-photo album: no face published"),
+    }
 }
 
 /// Reopening a cached gallery of `n` photos: `n` small files on disk and a cache saved

@@ -127,6 +127,11 @@ impl Recognizer {
         &self.session.path
     }
 
+    /// "OpenVINO" or "ONNX Runtime": what runs the model.
+    pub fn runtime_name(&self) -> &'static str {
+        self.session.runtime_name()
+    }
+
     /// Embeds aligned crops, in order, batch by batch.
     pub fn embed(&self, crops: &[RgbImage]) -> Result<Vec<FaceEmbedding>, EmbedError> {
         let mut out = Vec::with_capacity(crops.len());

@@ -7,7 +7,7 @@ use common::engine::{runtime, synthetic_recognizer};
 use common::parity::{find_photo, golden_crop, golden_embedding, load_rgb, parity_faces};
 use facesorter_core::align::{align_face, AlignMethod};
 use facesorter_core::embed::{dot, FaceEmbedding};
-use facesorter_core::runtime::{CpuFeatures, ExecutionProviderKind, Precision};
+use facesorter_core::runtime::{CpuFeatures, ExecutionProviderKind, OpenVinoRoute, Precision};
 
 fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len());
@@ -17,8 +17,8 @@ fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
         .fold(0.0, f32::max)
 }
 
-fn check_crops_reproduce_golden(ep: Option<ExecutionProviderKind>) {
-    let rt = runtime(ep, Precision::Fp32);
+fn check_crops_reproduce_golden(ep: Option<ExecutionProviderKind>, route: OpenVinoRoute) {
+    let rt = runtime(ep, Precision::Fp32).with_openvino_route(route);
     let rec = synthetic_recognizer(&rt);
     let faces = parity_faces();
     let crops: Vec<_> = faces
@@ -34,10 +34,11 @@ fn check_crops_reproduce_golden(ep: Option<ExecutionProviderKind>) {
         let rel = (e.norm - norm).abs() / norm;
         assert!(
             d <= 1e-4,
-            "{}#{} on {}: max abs diff {d}",
+            "{}#{} on {} ({}): max abs diff {d}",
             f.file,
             f.index,
-            rt.choice()
+            rt.choice(),
+            rec.runtime_name()
         );
         assert!(
             rel <= 1e-4,
@@ -52,12 +53,29 @@ fn check_crops_reproduce_golden(ep: Option<ExecutionProviderKind>) {
 
 #[test]
 fn reference_crops_reproduce_golden_embeddings_on_default_provider() {
-    check_crops_reproduce_golden(None);
+    check_crops_reproduce_golden(None, OpenVinoRoute::default());
 }
 
 #[test]
 fn reference_crops_reproduce_golden_embeddings_on_plain_cpu() {
-    check_crops_reproduce_golden(Some(ExecutionProviderKind::Cpu));
+    check_crops_reproduce_golden(Some(ExecutionProviderKind::Cpu), OpenVinoRoute::default());
+}
+
+/// OpenVINO's own runtime is the default route for the OpenVINO provider
+/// (`embed_parity_onnxruntime_openvino` checks the other route, in its own process: the
+/// two OpenVINO builds cannot share one).
+#[test]
+fn reference_crops_reproduce_golden_embeddings_on_openvinos_own_runtime() {
+    check_crops_reproduce_golden(Some(ExecutionProviderKind::OpenVino), OpenVinoRoute::Direct);
+    let direct = synthetic_recognizer(&runtime(
+        Some(ExecutionProviderKind::OpenVino),
+        Precision::Fp32,
+    ));
+    assert_eq!(
+        direct.runtime_name(),
+        "OpenVINO",
+        "setup installs OpenVINO's own build: the default route must use it"
+    );
 }
 
 #[test]

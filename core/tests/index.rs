@@ -118,6 +118,18 @@ fn deepface_is_indexed_whole_and_every_photo_finds_itself_first() {
     assert_eq!(sorted_paths(&second.album), sorted_paths(album));
     assert_eq!(second.album.embeddings().len(), album.embeddings().len());
 
+    // A fresh engine whose models are only found, not opened (as the CLI's): over the
+    // unchanged gallery it finds the same cache (same fingerprint, the embedding width
+    // read from the model file) and never opens a model.
+    let lazy = common::face_engine::prepare(EngineOptions::default());
+    let third = index(&lazy, &gallery, &cache);
+    assert_eq!(counts(&third), [0, 0, 64, 0, 0, 0, 64]);
+    assert_eq!(
+        lazy.recognizer_runtime(),
+        None,
+        "the recognizer was opened for a gallery with nothing to embed"
+    );
+
     // Every photo queried as its own probe (its largest face) comes back first.
     for photo in album.photos() {
         let path = gallery.join(&photo.rel_path);

@@ -163,6 +163,8 @@ fn print_summary_text(s: &IndexSummary) {
 
 pub fn find(engine_args: &EngineArgs, args: &FindArgs) -> anyhow::Result<ExitCode> {
     let engine = open_engine(engine_args)?;
+    // The probe always needs both models: they compile while the gallery is checked.
+    engine.warm_up();
     let cancel = interrupt::cancel_flag();
     let (outcome, cached) = index_with_progress(&engine, &args.gallery, &cancel)?;
     if outcome.summary.cancelled {

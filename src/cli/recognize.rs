@@ -21,8 +21,10 @@ fn locator() -> anyhow::Result<ModelLocator> {
     ModelLocator::from_environment().context("reading the model manifest")
 }
 
+/// The engine with its models found and checked; they open on first use (a run that
+/// embeds nothing never loads them), or earlier in the background after `warm_up`.
 pub(super) fn open_engine(args: &EngineArgs) -> anyhow::Result<FaceEngine> {
-    let engine = FaceEngine::open(args.options()?, &locator()?)?;
+    let engine = FaceEngine::prepare(args.options()?, &locator()?)?;
     if args.verbose {
         let p = engine.recognizer_profile();
         let c = &p.convention;
@@ -65,7 +67,9 @@ fn report_failure(path: &Path, err: &anyhow::Error, json: bool) {
 }
 
 pub fn detect(engine_args: &EngineArgs, args: &DetectArgs) -> anyhow::Result<ExitCode> {
-    let engine = DetectionEngine::open(engine_args.options()?, &locator()?)?;
+    let engine = DetectionEngine::prepare(engine_args.options()?, &locator()?)?;
+    // The detector compiles while the first photo is decoded.
+    engine.warm_up();
     let mut failures = 0;
     for path in &args.images {
         let result = (|| -> anyhow::Result<ImageJson> {
@@ -176,6 +180,8 @@ fn embed_one(
 
 pub fn embed(engine_args: &EngineArgs, args: &EmbedArgs) -> anyhow::Result<ExitCode> {
     let engine = open_engine(engine_args)?;
+    // The models compile while the first photo is read.
+    engine.warm_up();
     let mut failures = 0;
     for path in &args.images {
         match embed_one(&engine, path, args) {
@@ -206,6 +212,7 @@ pub fn embed(engine_args: &EngineArgs, args: &EmbedArgs) -> anyhow::Result<ExitC
 
 pub fn compare(engine_args: &EngineArgs, args: &CompareArgs) -> anyhow::Result<ExitCode> {
     let engine = open_engine(engine_args)?;
+    engine.warm_up();
     let mut failures = 0;
     let mut counts = Vec::new();
     let mut largest = Vec::new();

@@ -432,7 +432,7 @@ fn is_older_than(path: &Path, age: Duration) -> bool {
 
 /// Writes through `write` into a fresh temp file beside `path`, fsyncs it and renames it
 /// over `path`. On any failure the temp file is removed and `path` is left untouched.
-pub(super) fn write_atomically(
+pub(crate) fn write_atomically(
     path: &Path,
     write: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
 ) -> Result<(), CacheError> {

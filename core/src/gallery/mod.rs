@@ -7,6 +7,7 @@ mod lock;
 mod log;
 
 pub use album::{Album, AlbumError, FaceRecord, Fingerprint, PhotoRecord};
+pub(crate) use cache::write_atomically;
 pub use cache::{CacheError, CacheLoad, GalleryCache, CACHE_DIR_ENV_VAR, FORMAT_VERSION};
 pub use lock::CacheLock;
 pub use log::CheckpointLog;

@@ -129,6 +129,10 @@ impl Run<'_> {
             return Ok(finish(Arc::new(cached), summary));
         };
         let reconciled = reconcile(&scan, &cached);
+        if !reconciled.work.is_empty() {
+            // The models compile on their own threads while the first photos are read.
+            self.engine.warm_up();
+        }
         summary.failures.extend(scan.failures);
         summary.unchanged = reconciled.kept.photos().len();
         // A log left by a killed run is folded into the cache file at the end.
@@ -311,7 +315,10 @@ impl Run<'_> {
                     let waited_enough = state
                         .pending_since
                         .is_some_and(|since| since.elapsed() >= wait_at_most);
-                    if state.pending_crops >= batch || waited_enough {
+                    // While the album has no face yet, a face is embedded as soon as it
+                    // is found: the window's first result does not wait for a batch.
+                    let first_faces = self.options.snapshots && state.album.faces().is_empty();
+                    if state.pending_crops >= batch || waited_enough || first_faces {
                         self.flush(state)?;
                     }
                 }
@@ -384,11 +391,15 @@ impl Run<'_> {
         let now = Instant::now();
         if self.options.snapshots
             && state.checkpoints.unsnapshotted
-            && now.duration_since(state.checkpoints.last_snapshot) >= self.options.snapshot_every
+            // The first faces are shown at once; later snapshots are paced.
+            && (!state.checkpoints.faces_shown
+                || now.duration_since(state.checkpoints.last_snapshot)
+                    >= self.options.snapshot_every)
         {
             (self.on_event)(IndexEvent::Snapshot(Arc::new(state.album.clone())));
             state.checkpoints.last_snapshot = now;
             state.checkpoints.unsnapshotted = false;
+            state.checkpoints.faces_shown = !state.album.faces().is_empty();
         }
         let Some(log) = state.log.as_mut() else {
             return;
@@ -495,6 +506,8 @@ struct Checkpoints {
     last_save_cost: Duration,
     last_snapshot: Instant,
     unsnapshotted: bool,
+    /// A snapshot with faces was published: the window has something to show.
+    faces_shown: bool,
 }
 
 impl Checkpoints {
@@ -505,6 +518,7 @@ impl Checkpoints {
             last_save_cost: Duration::ZERO,
             last_snapshot: now,
             unsnapshotted: false,
+            faces_shown: false,
         }
     }
 }

@@ -2,16 +2,20 @@
 //! them, how to download them (resumable, verified, atomically moved into place), and
 //! how a model given by path is run (its sidecar file, the user's overrides).
 
+mod declared;
 mod download;
 mod error;
+mod hash_memo;
 mod locate;
 mod manifest;
 mod profile;
 mod sidecar;
 mod verify;
 
+pub use declared::{read_declared, DeclaredModel, DeclaredTensor};
 pub use download::{download, DownloadProgress};
 pub use error::ModelError;
+pub use hash_memo::{default_memo_path, remembered_sha256};
 pub use locate::{
     ModelLocator, ModelSpec, ResolvedModel, SearchRoots, SidecarModel, MODELS_ENV_VAR,
 };

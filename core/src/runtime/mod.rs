@@ -2,6 +2,7 @@
 //! opening sessions with it. Everything that touches `ort` setup lives here.
 
 mod library;
+mod openvino;
 mod provider;
 mod session;
 
@@ -11,4 +12,4 @@ pub use library::{
 pub use provider::{
     CpuFeatures, ExecutionProviderKind, Precision, ProviderChoice, ProviderRequest,
 };
-pub use session::{ModelSession, Runtime, RuntimeError};
+pub use session::{ModelSession, OpenVinoRoute, Runtime, RuntimeError};

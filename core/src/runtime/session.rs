@@ -7,6 +7,7 @@ use ort::ep::{self, ArbitrarilyConfigurableExecutionProvider, ExecutionProvider}
 use ort::session::Session;
 
 use super::library::{locate_library, setup_command};
+use super::openvino::{self, CompileOptions, CompiledModel};
 use super::provider::{
     CpuFeatures, ExecutionProviderKind, Precision, ProviderChoice, ProviderRequest,
 };
@@ -99,6 +100,18 @@ fn available_providers() -> Vec<ExecutionProviderKind> {
     v
 }
 
+/// Which runtime executes the OpenVINO provider's models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OpenVinoRoute {
+    /// OpenVINO's own runtime (its C library from the same wheel), which keeps compiled
+    /// models in its cache without rewriting them; ONNX Runtime's provider where that
+    /// library is missing or refuses a model.
+    #[default]
+    Direct,
+    /// Always ONNX Runtime's OpenVINO execution provider.
+    OnnxRuntime,
+}
+
 /// A loaded ONNX Runtime with a chosen execution provider. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Runtime {
@@ -106,6 +119,7 @@ pub struct Runtime {
     library: PathBuf,
     intra_threads: usize,
     openvino_cache: Option<PathBuf>,
+    openvino_route: OpenVinoRoute,
 }
 
 impl Runtime {
@@ -134,7 +148,30 @@ impl Runtime {
             library: library.clone(),
             intra_threads,
             openvino_cache,
+            openvino_route: OpenVinoRoute::default(),
         })
+    }
+
+    /// Chooses how OpenVINO models run (both routes are kept for parity tests and as
+    /// the fallback).
+    pub fn with_openvino_route(mut self, route: OpenVinoRoute) -> Self {
+        self.openvino_route = route;
+        self
+    }
+
+    pub fn openvino_route(&self) -> OpenVinoRoute {
+        self.openvino_route
+    }
+
+    /// OpenVINO's compiled-model cache folder, when the platform has a cache dir.
+    pub fn openvino_cache(&self) -> Option<&Path> {
+        self.openvino_cache.as_deref()
+    }
+
+    /// Puts OpenVINO's compiled models in `dir` (`None`: no cache).
+    pub fn with_openvino_cache(mut self, dir: Option<PathBuf>) -> Self {
+        self.openvino_cache = dir;
+        self
     }
 
     pub fn choice(&self) -> ProviderChoice {
@@ -203,8 +240,79 @@ impl Runtime {
         builder.commit_from_file(path).map_err(model_err)
     }
 
+    /// Compiles `path` with OpenVINO's own runtime, when the OpenVINO route is direct.
+    fn open_direct(&self, path: &Path) -> Direct {
+        if self.choice.ep != ExecutionProviderKind::OpenVino
+            || self.openvino_route != OpenVinoRoute::Direct
+        {
+            return Direct::NotTried;
+        }
+        let Some(dir) = self.library.parent().map(|d| d.join(openvino::SUBDIR)) else {
+            return Direct::NotTried;
+        };
+        if let Err(reason) = openvino::load(&dir) {
+            log::info!("OpenVINO's runtime is not used ({reason}); ONNX Runtime runs the models");
+            return Direct::NotTried;
+        }
+        let options = CompileOptions {
+            precision: match self.choice.precision {
+                Precision::Bf16 => "bf16",
+                Precision::Fp32 => "f32",
+            },
+            threads: self.intra_threads,
+            cache_dir: self
+                .openvino_cache
+                .as_ref()
+                .filter(|d| std::fs::create_dir_all(d).is_ok())
+                .cloned(),
+        };
+        match openvino::compile(&dir, path, &options) {
+            Ok(model) => {
+                let (inputs, outputs) = match port_names(path, &model) {
+                    Ok(names) => names,
+                    Err(reason) => {
+                        log::info!("{}: {reason}; using ONNX Runtime", path.display());
+                        return Direct::Refused;
+                    }
+                };
+                Direct::Opened(ModelSession {
+                    input_shape: model.inputs[0].shape.clone(),
+                    inputs,
+                    outputs,
+                    path: path.to_path_buf(),
+                    backend: Backend::OpenVino(model),
+                })
+            }
+            Err(reason) => {
+                log::info!(
+                    "OpenVINO's runtime did not open {} ({reason}); using ONNX Runtime",
+                    path.display()
+                );
+                Direct::Refused
+            }
+        }
+    }
+
     /// Opens a model file as a session on the chosen provider.
     pub fn open(&self, path: &Path) -> Result<ModelSession, RuntimeError> {
+        let runtime = match self.open_direct(path) {
+            Direct::Opened(session) => return Ok(session),
+            Direct::NotTried => self,
+            // ONNX Runtime's OpenVINO provider links another build of OpenVINO (other
+            // C++ ABI, same library name), which cannot load beside the one now in this
+            // process: the plain CPU provider runs this model.
+            Direct::Refused => &Self {
+                choice: ProviderChoice {
+                    ep: ExecutionProviderKind::Cpu,
+                    precision: Precision::Fp32,
+                },
+                ..self.clone()
+            },
+        };
+        runtime.open_with_onnxruntime(path)
+    }
+
+    fn open_with_onnxruntime(&self, path: &Path) -> Result<ModelSession, RuntimeError> {
         let (env, _) = environment()?;
         let session = match self.commit(env, path, true) {
             Ok(s) => s,
@@ -248,7 +356,7 @@ impl Runtime {
             });
         }
         Ok(ModelSession {
-            session: Mutex::new(session),
+            backend: Backend::Ort(Mutex::new(session)),
             inputs,
             input_shape,
             outputs,
@@ -257,13 +365,66 @@ impl Runtime {
     }
 }
 
+/// The input and output names of a model compiled by OpenVINO, as the ONNX file spells
+/// them. OpenVINO reports one of each tensor's several names (often an inner node's,
+/// such as "291" for YuNet's `cls_8`), so the names are read from the file and matched
+/// to OpenVINO's ports by position, which is checked against the declared shapes.
+fn port_names(path: &Path, model: &CompiledModel) -> Result<(Vec<String>, Vec<String>), String> {
+    let declared = crate::models::read_declared(path).ok_or("its declaration is unreadable")?;
+    let names = |declared: &[crate::models::DeclaredTensor],
+                 ports: &[super::openvino::Port],
+                 what: &str| {
+        if declared.len() != ports.len() || ports.is_empty() {
+            return Err(format!(
+                "OpenVINO sees {} {what}s, the file declares {}",
+                ports.len(),
+                declared.len()
+            ));
+        }
+        for (d, p) in declared.iter().zip(ports) {
+            let agree = d.dims.len() == p.shape.len()
+                && d.dims
+                    .iter()
+                    .zip(&p.shape)
+                    .all(|(d, &p)| d.is_none_or(|d| p < 0 || d == p));
+            if !agree {
+                return Err(format!(
+                    "{what} {} is {:?} in the file, {:?} in OpenVINO",
+                    d.name, d.dims, p.shape
+                ));
+            }
+        }
+        Ok(declared.iter().map(|d| d.name.clone()).collect())
+    };
+    Ok((
+        names(&declared.inputs, &model.inputs, "input")?,
+        names(&declared.outputs, &model.outputs, "output")?,
+    ))
+}
+
 /// One output of a run: its shape and its values, row-major.
 pub type OutputTensor = (Vec<usize>, Vec<f32>);
 
-/// An open model. `Session::run` needs `&mut`, so the session sits behind a mutex and
-/// one `ModelSession` can be shared by worker threads.
+/// The outcome of trying OpenVINO's own runtime on a model.
+enum Direct {
+    Opened(ModelSession),
+    /// Not this route, or its library is not installed: ONNX Runtime as chosen.
+    NotTried,
+    /// The library is loaded but refused this model.
+    Refused,
+}
+
+/// What runs a model.
+enum Backend {
+    /// `Session::run` needs `&mut`, so the session sits behind a mutex and one
+    /// `ModelSession` can be shared by worker threads.
+    Ort(Mutex<Session>),
+    OpenVino(CompiledModel),
+}
+
+/// An open model.
 pub struct ModelSession {
-    session: Mutex<Session>,
+    backend: Backend,
     pub inputs: Vec<String>,
     /// Shape of the first input as declared in the file; -1 marks a dynamic dimension.
     pub input_shape: Vec<i64>,
@@ -277,6 +438,7 @@ impl std::fmt::Debug for ModelSession {
             .field("path", &self.path)
             .field("inputs", &self.inputs)
             .field("outputs", &self.outputs)
+            .field("runtime", &self.runtime_name())
             .finish()
     }
 }
@@ -293,17 +455,32 @@ impl ModelSession {
         }
     }
 
+    /// "OpenVINO" or "ONNX Runtime": what runs this model.
+    pub fn runtime_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Ort(_) => "ONNX Runtime",
+            Backend::OpenVino(_) => "OpenVINO",
+        }
+    }
+
     /// Runs the model on one f32 input tensor and returns every output as (shape, data).
     pub fn run_f32(
         &self,
         shape: &[usize],
-        data: Vec<f32>,
+        mut data: Vec<f32>,
     ) -> Result<Vec<OutputTensor>, RuntimeError> {
+        let session = match &self.backend {
+            Backend::Ort(session) => session,
+            Backend::OpenVino(model) => {
+                return model
+                    .run_f32(shape, &mut data)
+                    .map_err(|e| self.inference_err(e))
+            }
+        };
         let shape_i64: Vec<i64> = shape.iter().map(|&d| d as i64).collect();
         let tensor =
             ort::value::Tensor::from_array((shape_i64, data)).map_err(|e| self.inference_err(e))?;
-        let mut session = self
-            .session
+        let mut session = session
             .lock()
             .map_err(|_| self.inference_err("session poisoned by an earlier panic"))?;
         let outputs = session

@@ -169,7 +169,7 @@ pub mod face_engine {
     use facesorter_core::engine::{EngineOptions, FaceEngine};
     use facesorter_core::models::{Manifest, ModelLocator, ModelSpec};
 
-    pub fn open(options: EngineOptions) -> FaceEngine {
+    fn locate(options: EngineOptions) -> (EngineOptions, ModelLocator) {
         let locator = ModelLocator::new(
             Manifest::builtin().expect("manifest"),
             vec![super::shared("models")],
@@ -180,7 +180,18 @@ pub mod face_engine {
             ))),
             ..options
         };
+        (options, locator)
+    }
+
+    pub fn open(options: EngineOptions) -> FaceEngine {
+        let (options, locator) = locate(options);
         FaceEngine::open(options, &locator).expect("open the engine on ../shared/models")
+    }
+
+    /// The same engine with its models found but not opened (they open on first use).
+    pub fn prepare(options: EngineOptions) -> FaceEngine {
+        let (options, locator) = locate(options);
+        FaceEngine::prepare(options, &locator).expect("find the models in ../shared/models")
     }
 
     /// One engine per test binary: opening the models takes seconds.

@@ -2,8 +2,10 @@
 //! quality norm. It owns the runtime, the detector and the recognizer, and is what the
 //! gallery indexer, the CLI and the app call.
 
+mod deferred;
+
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use image::RgbImage;
 use serde::{Deserialize, Serialize};
@@ -13,9 +15,11 @@ use crate::detect::{DetectError, Detector, DetectorParams, DETECTION_VERSION};
 use crate::embed::{EmbedError, FaceEmbedding, Recognizer};
 use crate::gallery::Fingerprint;
 use crate::geometry::{DetectedFace, Landmarks, CROP_SIZE};
+use deferred::Deferred;
+
 use crate::models::{
-    sha256_file, ModelEntry, ModelError, ModelKind, ModelLocator, ModelSpec, RecognizerOverrides,
-    RecognizerProfile, Sidecar,
+    default_memo_path, read_declared, remembered_sha256, ModelEntry, ModelError, ModelKind,
+    ModelLocator, ModelSpec, RecognizerOverrides, RecognizerProfile, Sidecar,
 };
 use crate::photo::{load_photo, Photo, PhotoError, PhotoLimits};
 use crate::runtime::{ProviderChoice, ProviderRequest, Runtime, RuntimeError};
@@ -69,6 +73,8 @@ pub enum EngineError {
         declared: usize,
         actual: usize,
     },
+    #[error("the {what} could not be opened: {reason}")]
+    OpenFailed { what: &'static str, reason: String },
     #[error("{} is not a {kind:?} model ONNX Runtime can load: {reason}", path.display())]
     InvalidModel {
         path: PathBuf,
@@ -117,12 +123,13 @@ impl LoadedModel {
         }
     }
 
-    /// SHA-256 of the file, computed once on first use (it is read only for cache keys).
+    /// SHA-256 of the file, computed once on first use (it is read only for cache keys)
+    /// and remembered across runs by the file's size and mtime.
     pub fn sha256(&self) -> Result<&str, ModelError> {
         if let Some(s) = self.sha256.get() {
             return Ok(s);
         }
-        let s = sha256_file(&self.path)?;
+        let s = remembered_sha256(&self.path, default_memo_path().as_deref())?;
         Ok(self.sha256.get_or_init(|| s))
     }
 }
@@ -151,13 +158,22 @@ pub fn largest_face(faces: &[Face]) -> Option<usize> {
 #[derive(Debug)]
 pub struct DetectionEngine {
     runtime: Runtime,
-    detector: Detector,
-    detector_model: LoadedModel,
+    detector: Deferred<Detector>,
+    detector_model: Arc<LoadedModel>,
     options: EngineOptions,
 }
 
 impl DetectionEngine {
+    /// Finds and checks the detector and opens it at once.
     pub fn open(options: EngineOptions, locator: &ModelLocator) -> Result<Self, EngineError> {
+        let engine = Self::prepare(options, locator)?;
+        engine.detector.get()?;
+        Ok(engine)
+    }
+
+    /// Finds and checks the detector; it is opened on first use, or in the background
+    /// from [`Self::warm_up`].
+    pub fn prepare(options: EngineOptions, locator: &ModelLocator) -> Result<Self, EngineError> {
         let runtime = Runtime::new(options.provider)?;
         let spec = options
             .detector
@@ -187,8 +203,18 @@ impl DetectionEngine {
                 .into());
             }
         }
-        let detector = Detector::open(&runtime, &detector_model.path, options.detector_params)
-            .map_err(|e| explain_load_failure(e.into(), &detector_model, ModelKind::Detector))?;
+        let detector_model = Arc::new(detector_model);
+        let detector = {
+            let (runtime, model, params) = (
+                runtime.clone(),
+                Arc::clone(&detector_model),
+                options.detector_params,
+            );
+            Deferred::new("face detector", move || {
+                Detector::open(&runtime, &model.path, params)
+                    .map_err(|e| explain_load_failure(e.into(), &model, ModelKind::Detector))
+            })
+        };
         Ok(Self {
             runtime,
             detector,
@@ -215,7 +241,12 @@ impl DetectionEngine {
 
     pub fn detect(&self, image: &RgbImage) -> Result<Vec<DetectedFace>, EngineError> {
         crate::fault::inject("detect");
-        Ok(self.detector.detect(image)?)
+        Ok(self.detector.get()?.detect(image)?)
+    }
+
+    /// Starts opening the detector in the background.
+    pub fn warm_up(&self) {
+        self.detector.start();
     }
 }
 
@@ -223,8 +254,8 @@ impl DetectionEngine {
 #[derive(Debug)]
 pub struct FaceEngine {
     detection: DetectionEngine,
-    recognizer: Recognizer,
-    recognizer_model: LoadedModel,
+    recognizer: Deferred<Recognizer>,
+    recognizer_model: Arc<LoadedModel>,
     profile: RecognizerProfile,
     embedding_dim: OnceLock<usize>,
 }
@@ -239,6 +270,16 @@ impl std::ops::Deref for FaceEngine {
 impl FaceEngine {
     /// Finds both models, checks them, and opens them on the chosen execution provider.
     pub fn open(options: EngineOptions, locator: &ModelLocator) -> Result<Self, EngineError> {
+        let engine = Self::prepare(options, locator)?;
+        engine.detection.detector.get()?;
+        engine.recognizer.get()?;
+        Ok(engine)
+    }
+
+    /// Finds both models and checks what can be checked without loading them; each is
+    /// opened on first use, or in the background from [`Self::warm_up`]. A run with
+    /// nothing to embed never loads them.
+    pub fn prepare(options: EngineOptions, locator: &ModelLocator) -> Result<Self, EngineError> {
         let spec = options
             .recognizer
             .clone()
@@ -251,40 +292,57 @@ impl FaceEngine {
             recognizer_model.sidecar.as_ref(),
             &options.recognizer_overrides,
         )?;
-        let detection = DetectionEngine::open(options, locator)?;
-        let mut recognizer = Recognizer::open(
-            &detection.runtime,
-            &recognizer_model.path,
-            profile.convention,
-        )
-        .map_err(|e| explain_load_failure(e.into(), &recognizer_model, ModelKind::Recognizer))?;
-        if let Some(b) = detection.options.batch {
-            recognizer = recognizer.with_batch(b);
-        }
-        let engine = Self {
+        let detection = DetectionEngine::prepare(options, locator)?;
+        let recognizer_model = Arc::new(recognizer_model);
+        let recognizer = {
+            let (runtime, model, convention, batch, declared) = (
+                detection.runtime.clone(),
+                Arc::clone(&recognizer_model),
+                profile.convention,
+                detection.options.batch,
+                profile.embedding_size,
+            );
+            Deferred::new("face recognizer", move || {
+                let mut recognizer = Recognizer::open(&runtime, &model.path, convention)
+                    .map_err(|e| explain_load_failure(e.into(), &model, ModelKind::Recognizer))?;
+                if let Some(b) = batch {
+                    recognizer = recognizer.with_batch(b);
+                }
+                // A sidecar that declares the embedding size is checked as soon as the
+                // model opens, not after a gallery has been indexed with the wrong model.
+                if let (Some(declared), Some(sidecar)) = (declared, model.sidecar.as_ref()) {
+                    let actual = measure_embedding_dim(&recognizer)?;
+                    if actual != declared {
+                        return Err(EngineError::EmbeddingSize {
+                            path: model.path.clone(),
+                            sidecar: sidecar.path.clone(),
+                            declared,
+                            actual,
+                        });
+                    }
+                }
+                Ok(recognizer)
+            })
+        };
+        Ok(Self {
             detection,
             recognizer,
             recognizer_model,
             profile,
             embedding_dim: OnceLock::new(),
-        };
-        // A sidecar that declares the embedding size is checked now, not after a gallery
-        // has been indexed with the wrong model.
-        if let (Some(declared), Some(sidecar)) = (
-            engine.profile.embedding_size,
-            engine.recognizer_model.sidecar.as_ref(),
-        ) {
-            let actual = engine.embedding_dim()?;
-            if actual != declared {
-                return Err(EngineError::EmbeddingSize {
-                    path: engine.recognizer_model.path.clone(),
-                    sidecar: sidecar.path.clone(),
-                    declared,
-                    actual,
-                });
-            }
-        }
-        Ok(engine)
+        })
+    }
+
+    /// Starts opening both models in the background, so they are ready (or nearly)
+    /// when the first photo needs them.
+    pub fn warm_up(&self) {
+        self.detection.warm_up();
+        self.recognizer.start();
+    }
+
+    /// What runs the recognizer ("OpenVINO", "ONNX Runtime"), once it is open.
+    pub fn recognizer_runtime(&self) -> Option<&'static str> {
+        self.recognizer.ready().map(Recognizer::runtime_name)
     }
 
     /// How the recognizer runs (input convention, threshold) and where each came from.
@@ -296,9 +354,17 @@ impl FaceEngine {
         &self.recognizer_model
     }
 
-    /// Faces per recognizer call.
+    /// Faces per recognizer call: the model's fixed batch once it is open, else the
+    /// requested or default batch.
     pub fn batch(&self) -> usize {
-        self.recognizer.batch()
+        match self.recognizer.ready() {
+            Some(r) => r.batch(),
+            None => self
+                .options()
+                .batch
+                .unwrap_or(crate::embed::DEFAULT_BATCH)
+                .max(1),
+        }
     }
 
     /// The recognizer's match threshold: the user's, the sidecar's, the manifest's, or
@@ -307,24 +373,20 @@ impl FaceEngine {
         self.profile.threshold
     }
 
-    /// Length of the recognizer's embeddings. Models often declare a symbolic output
-    /// width, so it is measured once by embedding a test pattern (textured, so no model
-    /// maps it to a zero vector).
+    /// Length of the recognizer's embeddings, without loading it when possible: the
+    /// sidecar's `embedding_size`, else the width the ONNX file declares for its output,
+    /// else measured by opening the model (see [`measure_embedding_dim`]).
     pub fn embedding_dim(&self) -> Result<usize, EngineError> {
         if let Some(&dim) = self.embedding_dim.get() {
             return Ok(dim);
         }
-        let pattern = RgbImage::from_fn(CROP_SIZE, CROP_SIZE, |x, y| {
-            let v = ((x * 7 + y * 13) % 256) as u8;
-            image::Rgb([v, v.wrapping_add(85), v.wrapping_add(170)])
+        let known = self.profile.embedding_size.or_else(|| {
+            read_declared(&self.recognizer_model.path).and_then(|m| m.embedding_width())
         });
-        // The recognizer directly: measuring the model is not embedding faces (an
-        // injected "embed" fault must hit the faces, not opening the engine).
-        let dim = self
-            .recognizer
-            .embed(std::slice::from_ref(&pattern))?
-            .first()
-            .map_or(0, |e| e.unit.len());
+        let dim = match known {
+            Some(dim) => dim,
+            None => measure_embedding_dim(self.recognizer.get()?)?,
+        };
         Ok(*self.embedding_dim.get_or_init(|| dim))
     }
 
@@ -356,7 +418,18 @@ impl FaceEngine {
     /// Embeds already aligned 112×112 crops.
     pub fn embed_crops(&self, crops: &[RgbImage]) -> Result<Vec<FaceEmbedding>, EngineError> {
         crate::fault::inject("embed");
-        Ok(self.recognizer.embed(crops)?)
+        let embeddings = self.recognizer.get()?.embed(crops)?;
+        // The width came from the file's declaration: a model that lies about it must
+        // not put rows of another width into an album.
+        let dim = self.embedding_dim()?;
+        if let Some(e) = embeddings.iter().find(|e| e.unit.len() != dim) {
+            return Err(EmbedError::WrongOutput {
+                model: self.recognizer_model.name(),
+                shape: vec![embeddings.len(), e.unit.len()],
+            }
+            .into());
+        }
+        Ok(embeddings)
     }
 
     /// Embeds the given faces of a photo.
@@ -386,6 +459,20 @@ impl FaceEngine {
         let faces = self.detect(image)?;
         self.embed_faces(image, &faces)
     }
+}
+
+/// Measures a recognizer's embedding width by embedding a test pattern (textured, so no
+/// model maps it to a zero vector). The recognizer directly: measuring the model is not
+/// embedding faces (an injected "embed" fault must hit the faces, not opening the engine).
+fn measure_embedding_dim(recognizer: &Recognizer) -> Result<usize, EngineError> {
+    let pattern = RgbImage::from_fn(CROP_SIZE, CROP_SIZE, |x, y| {
+        let v = ((x * 7 + y * 13) % 256) as u8;
+        image::Rgb([v, v.wrapping_add(85), v.wrapping_add(170)])
+    });
+    Ok(recognizer
+        .embed(std::slice::from_ref(&pattern))?
+        .first()
+        .map_or(0, |e| e.unit.len()))
 }
 
 /// The input convention as exact text (bit patterns of the floats), for the fingerprint.
