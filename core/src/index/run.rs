@@ -214,31 +214,48 @@ impl Run<'_> {
         let (tx, rx) = crossbeam_channel::bounded(self.options.in_flight.max(1));
         // Set when the consumer stops early, so workers stop taking new photos.
         let stop = AtomicBool::new(false);
+        // The prepare stage gets a pool of its own: on the global pool its long tasks
+        // (decode + detect, seconds for a large photo) would queue ahead of short work of
+        // other threads — the window's ranking of each snapshot waited behind a
+        // 1 000-photo album for minutes.
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(rayon::current_num_threads())
+            .thread_name(|i| format!("facesorter-prepare-{i}"))
+            .build()
+            .map_err(|e| log::warn!("indexing on the shared thread pool: {e}"))
+            .ok();
         std::thread::scope(|s| {
             let stop = &stop;
+            let pool = pool.as_ref();
             s.spawn(move || {
-                work.par_iter()
-                    .enumerate()
-                    .for_each_with(tx, |tx, (i, item)| {
-                        if stop.load(Ordering::Relaxed) || self.cancel.load(Ordering::Relaxed) {
-                            return;
-                        }
-                        self.counters.reading(&item.photo.path);
-                        // A panic in decoding, detection or alignment is this photo's
-                        // failure; the others go on.
-                        let prepared = catch_unwind(AssertUnwindSafe(|| {
-                            prepare(self.engine, item.clone(), cached, vanished)
-                        }))
-                        .unwrap_or_else(|payload| Prepared::Failed {
-                            item: item.clone(),
-                            reason: format!(
-                                "analysis crashed ({}); it will be tried again next time",
-                                panic_message(&*payload)
-                            ),
-                        });
-                        // A closed channel means the run stopped; the photo is dropped.
-                        let _ = tx.send((i, prepared));
-                    });
+                let prepare_all = move || {
+                    work.par_iter()
+                        .enumerate()
+                        .for_each_with(tx, |tx, (i, item)| {
+                            if stop.load(Ordering::Relaxed) || self.cancel.load(Ordering::Relaxed) {
+                                return;
+                            }
+                            self.counters.reading(&item.photo.path);
+                            // A panic in decoding, detection or alignment is this photo's
+                            // failure; the others go on.
+                            let prepared = catch_unwind(AssertUnwindSafe(|| {
+                                prepare(self.engine, item.clone(), cached, vanished)
+                            }))
+                            .unwrap_or_else(|payload| Prepared::Failed {
+                                item: item.clone(),
+                                reason: format!(
+                                    "analysis crashed ({}); it will be tried again next time",
+                                    panic_message(&*payload)
+                                ),
+                            });
+                            // A closed channel means the run stopped; the photo is dropped.
+                            let _ = tx.send((i, prepared));
+                        })
+                };
+                match pool {
+                    Some(pool) => pool.install(prepare_all),
+                    None => prepare_all(),
+                }
             });
             // However the consumer ends (error or panic), the workers stop taking photos.
             let _stop_workers = SetOnDrop(stop);
