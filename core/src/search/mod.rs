@@ -362,6 +362,28 @@ impl RankedMatches {
     }
 }
 
+/// The first stage's int8 estimate of every face's score, with how far its f32 score may
+/// lie from it (the proven bound of the int8 module): `(estimate, bound)` per face, for
+/// measuring the quantisation error.
+pub fn int8_estimates(query: &Query, album: &Album) -> Result<Vec<(f32, f32)>, SearchError> {
+    if query.dim() != album.dim() {
+        return Err(SearchError::DimMismatch {
+            query: query.dim(),
+            gallery: album.dim(),
+        });
+    }
+    let rows = album.int8();
+    let q = int8::Int8Query::new(query.unit(), rows.stride());
+    let mut dots = vec![0i32; rows.len()];
+    Kernel::detect().dots(&q, rows, 0, &mut dots);
+    Ok(dots
+        .iter()
+        .enumerate()
+        // `next_up`: the f32 bound must not round below the f64 one.
+        .map(|(r, &d)| (q.estimate(rows, r, d), (q.bound(rows, r) as f32).next_up()))
+        .collect())
+}
+
 fn view_of(album: &Album, rank: usize, m: Match) -> Option<MatchView<'_>> {
     let face = album.faces().get(m.face as usize)?;
     let photo = album.photos().get(face.photo as usize)?;
