@@ -1,4 +1,6 @@
-//! Search timings on synthetic galleries of random unit faces (dim 512).
+//! Search timings on synthetic galleries of random unit faces (dim 512): the plain f32
+//! ranking beside the two-stage one (int8 candidates, f32 rescoring) a large album's
+//! session uses, with the memory of both copies and the int8 error measured.
 //! Run: `cargo bench -p facesorter-core --bench search` (optionally `-- 10000 100000`).
 
 use std::hint::black_box;
@@ -6,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use facesorter_core::gallery::{Album, FaceRecord, PhotoRecord};
 use facesorter_core::geometry::{FaceBox, Landmarks};
-use facesorter_core::search::{similarities, Query, RankedMatches};
+use facesorter_core::search::{
+    int8_estimates, similarities, Coverage, Kernel, Query, RankedMatches,
+};
 use rayon::prelude::*;
 
 const DIM: usize = 512;
@@ -146,6 +150,49 @@ fn main() {
         let full = median(runs, || RankedMatches::compute(&query, &album));
         println!("  compute + sort         {}", ms(full));
         let ranked = RankedMatches::compute(&query, &album).expect("ranks");
+
+        // Two stages, as a session at threshold 0.45 asks (floor 0.30, at least 256 faces),
+        // and with the floor at the threshold itself.
+        println!(
+            "  int8 copy              {:8.1} MiB  (f32 {:.1} MiB); kernel {:?}",
+            album.int8_bytes() as f64 / (1 << 20) as f64,
+            bytes as f64 / (1 << 20) as f64,
+            Kernel::detect()
+        );
+        for (floor, min_listed) in [(0.30f32, 256usize), (0.45, 0), (0.0, 0)] {
+            let need = Coverage { floor, min_listed };
+            let two = median(runs, || {
+                RankedMatches::compute_covering(&query, &album, need)
+            });
+            let r = RankedMatches::compute_covering(&query, &album, need).expect("ranks");
+            // The exactness rule, checked on the spot: the f32 ranking's head, bit for bit.
+            let head = ranked.matches().partition_point(|m| m.score >= r.floor());
+            assert_eq!(
+                r.matches(),
+                &ranked.matches()[..head],
+                "two-stage head differs"
+            );
+            println!(
+                "  two-stage floor {floor:4}  {}  ({} faces listed exactly, {:.1}× faster)",
+                ms(two),
+                r.len(),
+                full.as_secs_f64() / two.as_secs_f64()
+            );
+        }
+        let pass = median(runs, || int8_estimates(&query, &album));
+        println!(
+            "  int8 pass alone        {}  (+ per-face bounds; {:.1} GB/s of int8)",
+            ms(pass),
+            album.int8_bytes() as f64 / pass.as_secs_f64() / 1e9
+        );
+        let est = int8_estimates(&query, &album).expect("estimates");
+        let (mut worst, mut widest) = (0.0f32, 0.0f32);
+        for m in ranked.matches() {
+            let (e, bound) = est[m.face as usize];
+            worst = worst.max((e - m.score).abs());
+            widest = widest.max(bound);
+        }
+        println!("  int8 score error       max {worst:.5} (proven bound ≤ {widest:.5})");
 
         for t in [0.9f32, 0.7, 0.5, 0.3, 0.1, 0.0, -1.0] {
             let d = median(10_001, || ranked.above(black_box(t)).len());

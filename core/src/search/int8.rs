@@ -35,6 +35,9 @@ pub struct Int8Rows {
     errors: Vec<f32>,
     /// `‖v‖₂` per row, rounded up (rows are unit vectors, but nothing relies on it).
     norms: Vec<f32>,
+    /// The largest of `errors` and of `norms`: the bound of every row at once, in O(1).
+    max_error: f32,
+    max_norm: f32,
 }
 
 /// What quantising one row yields besides its values.
@@ -75,6 +78,8 @@ impl Int8Rows {
         rows.sums = infos.iter().map(|i| i.sum).collect();
         rows.errors = infos.iter().map(|i| i.error).collect();
         rows.norms = infos.iter().map(|i| i.norm).collect();
+        rows.max_error = rows.errors.iter().copied().fold(0.0, f32::max);
+        rows.max_norm = rows.norms.iter().copied().fold(0.0, f32::max);
         rows
     }
 
@@ -88,6 +93,8 @@ impl Int8Rows {
         self.sums.push(info.sum);
         self.errors.push(info.error);
         self.norms.push(info.norm);
+        self.max_error = self.max_error.max(info.error);
+        self.max_norm = self.max_norm.max(info.norm);
     }
 
     pub fn len(&self) -> usize {
@@ -229,19 +236,19 @@ impl Int8Query {
     /// How far row `r`'s f32 score may lie from its estimate, either way.
     #[inline]
     pub fn bound(&self, rows: &Int8Rows, r: usize) -> f64 {
-        let e = f64::from(rows.errors[r]);
-        let n = f64::from(rows.norms[r]);
+        self.bound_of(f64::from(rows.errors[r]), f64::from(rows.norms[r]))
+    }
+
+    /// At least every row's [`Self::bound`] (it grows with both the row's error and norm).
+    pub fn max_bound(&self, rows: &Int8Rows) -> f64 {
+        self.bound_of(f64::from(rows.max_error), f64::from(rows.max_norm))
+    }
+
+    fn bound_of(&self, e: f64, n: f64) -> f64 {
         self.norm * e
             + self.error * n
             + self.error * e
             + self.gamma * self.norm * n
             + ESTIMATE_SLACK
-    }
-
-    /// The largest [`Self::bound`] over all rows (for a cut that must hold for every row).
-    pub fn max_bound(&self, rows: &Int8Rows) -> f64 {
-        (0..rows.len())
-            .map(|r| self.bound(rows, r))
-            .fold(0.0, f64::max)
     }
 }

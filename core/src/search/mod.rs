@@ -374,13 +374,12 @@ pub fn int8_estimates(query: &Query, album: &Album) -> Result<Vec<(f32, f32)>, S
     }
     let rows = album.int8();
     let q = int8::Int8Query::new(query.unit(), rows.stride());
-    let mut dots = vec![0i32; rows.len()];
-    Kernel::detect().dots(&q, rows, 0, &mut dots);
-    Ok(dots
+    let estimates = two_stage::estimates(&q, album, Kernel::detect());
+    Ok(estimates
         .iter()
         .enumerate()
         // `next_up`: the f32 bound must not round below the f64 one.
-        .map(|(r, &d)| (q.estimate(rows, r, d), (q.bound(rows, r) as f32).next_up()))
+        .map(|(r, &e)| (e, (q.bound(rows, r) as f32).next_up()))
         .collect())
 }
 

@@ -46,44 +46,46 @@ pub(super) fn rank(
     let n = rows.len();
     let q = Int8Query::new(query, rows.stride());
 
-    // Stage 1: an estimate for every face.
-    let mut estimates = vec![0.0f32; n];
-    estimates
-        .par_chunks_mut(BLOCK)
-        .enumerate()
-        .for_each(|(b, out)| {
-            let first = b * BLOCK;
-            let mut dots = [0i32; BLOCK];
-            let dots = &mut dots[..out.len()];
-            kernel.dots(&q, rows, first, dots);
-            for (i, (o, &d)) in out.iter_mut().zip(dots.iter()).enumerate() {
-                *o = q.estimate(rows, first + i, d);
-            }
-        });
+    // Stage 1: an estimate for every face, and the candidates for the floor asked for
+    // (picked in the same pass, while the block is in cache).
+    let asked = round_down(f64::from(need.floor));
+    let (estimates, mut candidates) = stage_one(&q, album, kernel, asked);
     let mut hist = FineHistogram::of(&estimates);
 
     // The floor: the one asked for, lowered so that the `min_listed` best estimates (whose
     // f32 scores are at least their estimate minus the largest bound) are listed too.
-    let mut floor = f64::from(need.floor);
+    let mut floor = asked;
     if need.min_listed > 0 {
-        match hist.lower_edge_of_top(need.min_listed) {
-            Some(edge) => floor = floor.min(f64::from(edge) - q.max_bound(rows)),
-            None => floor = f64::NEG_INFINITY,
+        let lowest = match hist.lower_edge_of_top(need.min_listed) {
+            Some(edge) => f64::from(edge) - q.max_bound(rows),
+            None => f64::NEG_INFINITY,
+        };
+        if lowest < f64::from(asked) {
+            floor = round_down(lowest);
+            // A second, cheaper scan of the estimates for the lower floor.
+            let cut = f64::from(floor);
+            candidates = estimates
+                .par_iter()
+                .enumerate()
+                .filter(|&(r, &e)| f64::from(e) >= cut - q.bound(rows, r))
+                .map(|(r, _)| r as u32)
+                .collect();
         }
     }
-    let floor = round_down(floor);
 
     // Stage 2: candidates rescored exactly, those below the floor moved to the tail.
     let dim = album.dim();
     let matrix = album.embeddings();
-    let cut = f64::from(floor);
-    let scored: Vec<Match> = estimates
+    if candidates.len() > n / 4 {
+        // A floor deep in the bulk of the scores: scattered rescoring plus a second read
+        // would cost more than the plain pass, whose full ranking lists them all anyway.
+        return RankedMatches::compute_matrix(query, matrix, dim);
+    }
+    let scored: Vec<Match> = candidates
         .par_iter()
-        .enumerate()
-        .filter(|&(r, &e)| f64::from(e) >= cut - q.bound(rows, r))
-        .map(|(r, _)| Match {
-            face: r as u32,
-            score: dot_lanes(query, &matrix[r * dim..(r + 1) * dim]),
+        .map(|&r| Match {
+            face: r,
+            score: dot_lanes(query, &matrix[r as usize * dim..(r as usize + 1) * dim]),
         })
         .collect();
     let mut listed = Vec::with_capacity(scored.len());
@@ -102,6 +104,39 @@ pub(super) fn rank(
         return Ok(RankedMatches::full(listed));
     }
     Ok(RankedMatches::partial(listed, floor, tail))
+}
+
+/// The int8 estimate of every face's score, in parallel over blocks of rows.
+pub(super) fn estimates(q: &Int8Query, album: &Album, kernel: Kernel) -> Vec<f32> {
+    stage_one(q, album, kernel, f32::INFINITY).0
+}
+
+/// Every face's estimate, and the faces whose f32 score may reach `floor` (those whose
+/// estimate is at least `floor` minus their bound), in face order.
+fn stage_one(q: &Int8Query, album: &Album, kernel: Kernel, floor: f32) -> (Vec<f32>, Vec<u32>) {
+    let rows = album.int8();
+    let cut = f64::from(floor);
+    let mut estimates = vec![0.0f32; rows.len()];
+    let candidates: Vec<Vec<u32>> = estimates
+        .par_chunks_mut(BLOCK)
+        .enumerate()
+        .map(|(b, out)| {
+            let first = b * BLOCK;
+            let mut dots = [0i32; BLOCK];
+            let dots = &mut dots[..out.len()];
+            kernel.dots(q, rows, first, dots);
+            let mut found = Vec::new();
+            for (i, (o, &d)) in out.iter_mut().zip(dots.iter()).enumerate() {
+                let r = first + i;
+                *o = q.estimate(rows, r, d);
+                if f64::from(*o) >= cut - q.bound(rows, r) {
+                    found.push(r as u32);
+                }
+            }
+            found
+        })
+        .collect();
+    (estimates, candidates.concat())
 }
 
 /// The largest f32 not above `x`.
