@@ -16,7 +16,7 @@ use facesorter_core::gallery::{Album, FaceRecord, PhotoRecord};
 use facesorter_core::geometry::{FaceBox, Landmarks};
 use facesorter_core::index::{index_gallery, IndexOptions};
 use facesorter_core::models::{ColorOrder, Manifest, ModelLocator, ModelSpec, RecognizerOverrides};
-use facesorter_core::runtime::{Precision, ProviderRequest};
+use facesorter_core::runtime::{ExecutionProviderKind, Precision, ProviderRequest};
 use facesorter_core::search::{
     int8_estimates, Coverage, FaceKey, Kernel, ProbeFace, Query, RankedMatches, Session, Threshold,
     Verdict, HISTOGRAM_TAIL_BIN_WIDTH,
@@ -331,9 +331,10 @@ fn facenet() -> FaceEngine {
                 threshold: Some(THRESHOLD),
                 ..RecognizerOverrides::default()
             },
+            // The plain CPU provider in fp32: the search is under test, not the runtime.
             provider: ProviderRequest {
+                ep: Some(ExecutionProviderKind::Cpu),
                 precision: Some(Precision::Fp32),
-                ..ProviderRequest::default()
             },
             ..EngineOptions::default()
         },
