@@ -27,26 +27,24 @@ pub struct Int8Rows {
     stride: usize,
     /// `len · stride` values, row-major, zero-padded.
     values: Vec<i8>,
-    scales: Vec<f32>,
-    /// `Σ qᵢ` per row: VNNI multiplies unsigned by signed bytes, so the query is offset by
-    /// +128 and `128 · Σ qᵢ` taken off again.
-    sums: Vec<i32>,
-    /// `‖v − scale·q‖₂` per row, rounded up.
-    errors: Vec<f32>,
-    /// `‖v‖₂` per row, rounded up (rows are unit vectors, but nothing relies on it).
-    norms: Vec<f32>,
+    /// Per row, side by side so the pass reads one more stream, not four.
+    info: Vec<RowInfo>,
     /// The largest of `errors` and of `norms`: the bound of every row at once, in O(1).
     max_error: f32,
     max_norm: f32,
 }
 
 /// What quantising one row yields besides its values.
-#[derive(Debug, Clone, Copy)]
-struct RowInfo {
-    scale: f32,
-    sum: i32,
-    error: f32,
-    norm: f32,
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RowInfo {
+    pub scale: f32,
+    /// `Σ qᵢ`: VNNI multiplies unsigned by signed bytes, so the query is offset by +128
+    /// and `128 · Σ qᵢ` taken off again.
+    pub sum: i32,
+    /// `‖v − scale·q‖₂`, rounded up.
+    pub error: f32,
+    /// `‖v‖₂`, rounded up (rows are unit vectors, but nothing relies on it).
+    pub norm: f32,
 }
 
 impl Int8Rows {
@@ -68,18 +66,14 @@ impl Int8Rows {
         }
         let n = matrix.len() / dim;
         rows.values = vec![0; n * rows.stride];
-        let infos: Vec<RowInfo> = rows
+        rows.info = rows
             .values
             .par_chunks_mut(rows.stride)
             .zip(matrix.par_chunks_exact(dim))
             .map(|(out, row)| quantise_row(row, out))
             .collect();
-        rows.scales = infos.iter().map(|i| i.scale).collect();
-        rows.sums = infos.iter().map(|i| i.sum).collect();
-        rows.errors = infos.iter().map(|i| i.error).collect();
-        rows.norms = infos.iter().map(|i| i.norm).collect();
-        rows.max_error = rows.errors.iter().copied().fold(0.0, f32::max);
-        rows.max_norm = rows.norms.iter().copied().fold(0.0, f32::max);
+        rows.max_error = rows.info.iter().map(|i| i.error).fold(0.0, f32::max);
+        rows.max_norm = rows.info.iter().map(|i| i.norm).fold(0.0, f32::max);
         rows
     }
 
@@ -89,20 +83,17 @@ impl Int8Rows {
         let start = self.values.len();
         self.values.resize(start + self.stride, 0);
         let info = quantise_row(row, &mut self.values[start..]);
-        self.scales.push(info.scale);
-        self.sums.push(info.sum);
-        self.errors.push(info.error);
-        self.norms.push(info.norm);
+        self.info.push(info);
         self.max_error = self.max_error.max(info.error);
         self.max_norm = self.max_norm.max(info.norm);
     }
 
     pub fn len(&self) -> usize {
-        self.scales.len()
+        self.info.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.scales.is_empty()
+        self.info.is_empty()
     }
 
     pub fn dim(&self) -> usize {
@@ -117,22 +108,18 @@ impl Int8Rows {
         &self.values
     }
 
-    pub fn scales(&self) -> &[f32] {
-        &self.scales
-    }
-
-    pub fn sums(&self) -> &[i32] {
-        &self.sums
+    pub fn info(&self) -> &[RowInfo] {
+        &self.info
     }
 
     /// Bytes held (values and per-row data), for reporting memory.
     pub fn bytes(&self) -> usize {
-        self.values.len() + self.len() * 4 * 4
+        self.values.len() + self.info.len() * std::mem::size_of::<RowInfo>()
     }
 
     /// Row `r` dequantised: `scale · q` (tests and diagnostics).
     pub fn dequantised(&self, r: usize) -> Vec<f32> {
-        let scale = self.scales[r];
+        let scale = self.info[r].scale;
         self.values[r * self.stride..r * self.stride + self.dim]
             .iter()
             .map(|&q| scale * f32::from(q))
@@ -230,13 +217,14 @@ impl Int8Query {
     /// The estimate of row `r`'s score from its integer dot product `dot = p·q`.
     #[inline]
     pub fn estimate(&self, rows: &Int8Rows, r: usize, dot: i32) -> f32 {
-        (self.scale * f64::from(rows.scales[r]) * f64::from(dot)) as f32
+        (self.scale * f64::from(rows.info[r].scale) * f64::from(dot)) as f32
     }
 
     /// How far row `r`'s f32 score may lie from its estimate, either way.
     #[inline]
     pub fn bound(&self, rows: &Int8Rows, r: usize) -> f64 {
-        self.bound_of(f64::from(rows.errors[r]), f64::from(rows.norms[r]))
+        let info = &rows.info[r];
+        self.bound_of(f64::from(info.error), f64::from(info.norm))
     }
 
     /// At least every row's [`Self::bound`] (it grows with both the row's error and norm).

@@ -56,14 +56,14 @@ impl Kernel {
     pub fn dots(self, query: &Int8Query, rows: &Int8Rows, first: usize, out: &mut [i32]) {
         let stride = rows.stride();
         let block = &rows.values()[first * stride..(first + out.len()) * stride];
-        let sums = &rows.sums()[first..first + out.len()];
+        let info = &rows.info()[first..first + out.len()];
         assert!(query.offset.len() >= stride && query.signed.len() >= stride);
         match self {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `detect`/`available` only offer this kernel on a CPU with the
             // features; the assert above keeps every load inside the query and the block.
             Self::Avx512Vnni if Self::detect() == Self::Avx512Vnni => unsafe {
-                x86::dots_vnni(&query.offset[..stride], block, sums, out)
+                x86::dots_vnni(&query.offset[..stride], block, info, out)
             },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: as above.
@@ -95,13 +95,15 @@ fn dots_scalar(query: &[i8], block: &[i8], out: &mut [i32]) {
 mod x86 {
     use std::arch::x86_64::*;
 
+    use super::super::int8::RowInfo;
+
     /// VNNI: `Σ (pᵢ + 128)·qᵢ − 128·Σ qᵢ`. `query` (offset bytes) is one stride long, a
     /// multiple of 64; `block` holds whole rows of that stride.
     #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-    pub(super) unsafe fn dots_vnni(query: &[u8], block: &[i8], sums: &[i32], out: &mut [i32]) {
+    pub(super) unsafe fn dots_vnni(query: &[u8], block: &[i8], info: &[RowInfo], out: &mut [i32]) {
         let stride = query.len();
         let steps = stride / 64;
-        for ((o, row), &sum) in out.iter_mut().zip(block.chunks_exact(stride)).zip(sums) {
+        for ((o, row), info) in out.iter_mut().zip(block.chunks_exact(stride)).zip(info) {
             let mut acc = _mm512_setzero_si512();
             for s in 0..steps {
                 // SAFETY: `s·64 + 64 ≤ stride`, the length of both slices.
@@ -113,7 +115,7 @@ mod x86 {
                 };
                 acc = _mm512_dpbusd_epi32(acc, a, b);
             }
-            *o = _mm512_reduce_add_epi32(acc) - 128 * sum;
+            *o = _mm512_reduce_add_epi32(acc) - 128 * info.sum;
         }
     }
 
