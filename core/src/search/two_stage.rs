@@ -48,7 +48,11 @@ pub(super) fn rank(
 
     // Stage 1: an estimate for every face, and the candidates for the floor asked for
     // (picked in the same pass, while the block is in cache).
-    let asked = round_down(f64::from(need.floor));
+    // A NaN floor asks for nothing beyond `min_listed` (rather than comparing false).
+    let asked = match need.floor {
+        f if f.is_nan() => f32::INFINITY,
+        f => round_down(f64::from(f)),
+    };
     let (estimates, mut candidates) = stage_one(&q, album, kernel, asked);
     let mut hist = FineHistogram::of(&estimates);
 
