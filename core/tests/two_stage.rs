@@ -314,6 +314,39 @@ fn session_shows_the_same_whichever_way_it_ranks() {
     same(&plain, &two, "a wide band");
 }
 
+#[test]
+fn the_int8_copy_is_the_same_however_the_album_is_built() {
+    let q = unit(noise(19, DIM));
+    let loaded = synthetic(3_000, &q);
+    // Photo by photo, as indexing builds it, and copied photo by photo, as a re-index
+    // keeps unchanged photos: equal albums (int8 copy included) and equal rankings.
+    let mut pushed = Album::new(DIM);
+    for p in 0..loaded.photos().len() {
+        let faces = loaded
+            .face_range(p)
+            .map(|f| (loaded.faces()[f], loaded.embedding(f).to_vec()))
+            .collect();
+        pushed.push_photo(loaded.photos()[p].clone(), faces);
+    }
+    let mut copied = Album::new(DIM);
+    for p in 0..pushed.photos().len() {
+        copied.push_photo_from(&pushed, p, pushed.photos()[p].clone());
+    }
+    assert_eq!(pushed, loaded);
+    assert_eq!(copied, loaded);
+    assert_eq!(loaded.int8_bytes(), 3_000 * (DIM + 16));
+    let query = Query::from_vector(&q).expect("query");
+    let need = Coverage {
+        floor: THRESHOLD,
+        min_listed: 10,
+    };
+    let want = RankedMatches::compute_covering(&query, &loaded, need).expect("loaded");
+    for album in [&pushed, &copied] {
+        let got = RankedMatches::compute_covering(&query, album, need).expect("built");
+        assert_eq!(got, want);
+    }
+}
+
 // ---- real embeddings ---------------------------------------------------------------------
 
 fn facenet() -> FaceEngine {

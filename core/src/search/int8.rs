@@ -240,3 +240,52 @@ impl Int8Query {
             + ESTIMATE_SLACK
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_error_and_norm_cover_the_rounding() {
+        let dim = 100;
+        // Rows of mixed sizes, one all zero, one with a single non-zero value.
+        let mut matrix: Vec<f32> = (0..dim * 5)
+            .map(|i| ((i * 7919 % 1000) as f32 / 500.0 - 1.0) * (1 + i / dim) as f32)
+            .collect();
+        matrix[dim..2 * dim].fill(0.0);
+        matrix[2 * dim..3 * dim].fill(0.0);
+        matrix[2 * dim + 3] = -0.25;
+        let rows = Int8Rows::from_matrix(dim, &matrix);
+        let mut pushed = Int8Rows::new(dim);
+        for row in matrix.chunks_exact(dim) {
+            pushed.push(row);
+        }
+        assert_eq!(rows, pushed, "built whole or row by row, the same copy");
+        for (r, row) in matrix.chunks_exact(dim).enumerate() {
+            let back = rows.dequantised(r);
+            let err: f64 = row
+                .iter()
+                .zip(&back)
+                .map(|(&v, &d)| (f64::from(v) - f64::from(d)).powi(2))
+                .sum::<f64>()
+                .sqrt();
+            let norm: f64 = row
+                .iter()
+                .map(|&v| f64::from(v).powi(2))
+                .sum::<f64>()
+                .sqrt();
+            let info = rows.info()[r];
+            assert!(
+                err <= f64::from(info.error) * 1.0001 + 1e-9,
+                "row {r}: {err}"
+            );
+            assert!(norm <= f64::from(info.norm), "row {r}");
+            // Each value within half a step of the scale.
+            for (&v, &d) in row.iter().zip(&back) {
+                assert!((v - d).abs() <= info.scale * 0.5 * 1.0001 + 1e-9, "row {r}");
+            }
+        }
+        assert_eq!(rows.info()[2].sum, -127, "the one value maps to −127");
+        assert_eq!(rows.bytes(), 5 * rows.stride() + 5 * 16);
+    }
+}
