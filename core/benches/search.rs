@@ -190,6 +190,22 @@ fn main() {
                 full.as_secs_f64() / two.as_secs_f64()
             );
         }
+        // The same search with each int8 kernel this CPU runs.
+        for kernel in Kernel::available() {
+            let need = Coverage {
+                floor: 0.30,
+                min_listed: 256,
+            };
+            let (t, t_min) = median_min(runs, || {
+                RankedMatches::compute_with(&query, &album, need, kernel)
+            });
+            println!(
+                "  two-stage, {:<11}  {}  (fastest {})",
+                format!("{kernel:?}"),
+                ms(t),
+                ms(t_min)
+            );
+        }
         let pass = median(runs, || int8_estimates(&query, &album));
         println!(
             "  int8 pass alone        {}  (+ per-face bounds; {:.1} GB/s of int8)",

@@ -2,7 +2,9 @@
 //!
 //! A [`Session`] owns the album (with the folder it was indexed under), the probe faces of
 //! one person, the threshold and the quality filter. It ranks once per change of album or
-//! probes; the threshold and the filter only re-cut the sorted ranking. The window and the
+//! probes; the threshold and the filter only re-cut the sorted ranking. A large album is
+//! ranked in two stages that list the exact ranking down to a floor below the threshold
+//! (see [`TWO_STAGE_MIN_FACES`]); only a threshold or a verdict below that floor ranks again. The window and the
 //! command line ask it for the matches (with absolute paths), the counts, the histogram and
 //! the export request, so both give the same answer to the same question.
 
