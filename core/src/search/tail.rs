@@ -1,8 +1,6 @@
 //! A fine histogram of the scores a two-stage ranking does not list: enough to draw the
 //! slider's histogram and count faces below the exact part without sorting them.
 
-use rayon::prelude::*;
-
 /// Fine bins over a little more than [−1, 1] (int8 estimates may stray past ±1).
 const BINS: usize = 8192;
 const LO: f32 = -1.0625;
@@ -28,26 +26,20 @@ pub struct FineHistogram {
 }
 
 impl FineHistogram {
-    pub fn of(scores: &[f32]) -> Self {
-        let counts = scores
-            .par_chunks(1 << 16)
-            .fold(
-                || vec![0u32; BINS],
-                |mut h, chunk| {
-                    for &s in chunk {
-                        h[bin(s)] += 1;
-                    }
-                    h
-                },
-            )
-            .reduce(
-                || vec![0u32; BINS],
-                |mut a, b| {
-                    a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
-                    a
-                },
-            );
-        Self { counts }
+    /// No scores yet.
+    pub fn empty() -> Self {
+        Self {
+            counts: vec![0; BINS],
+        }
+    }
+
+    /// Adds the counts of `other`.
+    pub fn merge(mut self, other: &Self) -> Self {
+        self.counts
+            .iter_mut()
+            .zip(&other.counts)
+            .for_each(|(a, b)| *a += b);
+        self
     }
 
     pub fn add(&mut self, score: f32) {
@@ -105,18 +97,22 @@ impl Tail {
 mod tests {
     use super::*;
 
+    fn of(scores: &[f32]) -> FineHistogram {
+        let mut h = FineHistogram::empty();
+        scores.iter().for_each(|&s| h.add(s));
+        h
+    }
+
     #[test]
     fn counts_are_exact_away_from_the_edge() {
         let scores: Vec<f32> = (0..2001).map(|i| -1.0 + i as f32 / 1000.0).collect();
-        let tail = FineHistogram::of(&scores).into_tail();
+        let tail = of(&scores).into_tail();
         assert_eq!(tail.len(), scores.len());
         for edge in [-1.5f32, -0.9995, -0.3335, 0.0005, 0.4995, 0.9995, 1.5] {
             let want = scores.iter().filter(|&&s| s >= edge).count();
             assert_eq!(tail.at_or_above(edge), want, "edge {edge}");
         }
-        let top = FineHistogram::of(&scores)
-            .lower_edge_of_top(10)
-            .expect("enough");
+        let top = of(&scores).lower_edge_of_top(10).expect("enough");
         assert!(scores.iter().filter(|&&s| s >= top).count() >= 10);
     }
 }

@@ -53,8 +53,7 @@ pub(super) fn rank(
         f if f.is_nan() => f32::INFINITY,
         f => round_down(f64::from(f)),
     };
-    let (estimates, mut candidates) = stage_one(&q, album, kernel, asked);
-    let mut hist = FineHistogram::of(&estimates);
+    let (estimates, mut candidates, mut hist) = stage_one(&q, album, kernel, asked);
 
     // The floor: the one asked for, lowered so that the `min_listed` best estimates (whose
     // f32 scores are at least their estimate minus the largest bound) are listed too.
@@ -115,32 +114,49 @@ pub(super) fn estimates(q: &Int8Query, album: &Album, kernel: Kernel) -> Vec<f32
     stage_one(q, album, kernel, f32::INFINITY).0
 }
 
-/// Every face's estimate, and the faces whose f32 score may reach `floor` (those whose
-/// estimate is at least `floor` minus their bound), in face order.
-fn stage_one(q: &Int8Query, album: &Album, kernel: Kernel, floor: f32) -> (Vec<f32>, Vec<u32>) {
+/// Every face's estimate, the faces whose f32 score may reach `floor` (those whose
+/// estimate is at least `floor` minus their bound) in face order, and the fine histogram
+/// of the estimates — all in the one pass, while each block is in cache.
+fn stage_one(
+    q: &Int8Query,
+    album: &Album,
+    kernel: Kernel,
+    floor: f32,
+) -> (Vec<f32>, Vec<u32>, FineHistogram) {
     let rows = album.int8();
     let cut = f64::from(floor);
     let mut estimates = vec![0.0f32; rows.len()];
-    let candidates: Vec<Vec<u32>> = estimates
+    // One histogram and candidate list per rayon split (a few per thread), merged in
+    // order: rayon's `reduce` joins left before right, so candidates stay in face order.
+    let (candidates, hist) = estimates
         .par_chunks_mut(BLOCK)
         .enumerate()
-        .map(|(b, out)| {
-            let first = b * BLOCK;
-            let mut dots = [0i32; BLOCK];
-            let dots = &mut dots[..out.len()];
-            kernel.dots(q, rows, first, dots);
-            let mut found = Vec::new();
-            for (i, (o, &d)) in out.iter_mut().zip(dots.iter()).enumerate() {
-                let r = first + i;
-                *o = q.estimate(rows, r, d);
-                if f64::from(*o) >= cut - q.bound(rows, r) {
-                    found.push(r as u32);
+        .fold(
+            || (Vec::new(), FineHistogram::empty()),
+            |(mut found, mut hist), (b, out)| {
+                let first = b * BLOCK;
+                let mut dots = [0i32; BLOCK];
+                let dots = &mut dots[..out.len()];
+                kernel.dots(q, rows, first, dots);
+                for (i, (o, &d)) in out.iter_mut().zip(dots.iter()).enumerate() {
+                    let r = first + i;
+                    *o = q.estimate(rows, r, d);
+                    hist.add(*o);
+                    if f64::from(*o) >= cut - q.bound(rows, r) {
+                        found.push(r as u32);
+                    }
                 }
-            }
-            found
-        })
-        .collect();
-    (estimates, candidates.concat())
+                (found, hist)
+            },
+        )
+        .reduce(
+            || (Vec::new(), FineHistogram::empty()),
+            |(mut left, hl), (right, hr)| {
+                left.extend(right);
+                (left, hl.merge(&hr))
+            },
+        );
+    (estimates, candidates, hist)
 }
 
 /// The largest f32 not above `x`.
