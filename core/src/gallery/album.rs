@@ -5,6 +5,7 @@ use std::ffi::OsString;
 use serde::{Deserialize, Serialize};
 
 use crate::geometry::{FaceBox, Landmarks};
+use crate::search::int8::Int8Rows;
 
 /// Everything that changes embeddings. Two albums with different fingerprints never mix.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -89,9 +90,11 @@ pub struct AlbumError(String);
 
 /// The whole indexed gallery. Invariant: `embeddings.len() == faces.len() * dim`, each
 /// photo's face range lies inside `faces` right after the previous photo's, each face
-/// points back at its photo, and every embedding value is finite. The fields are private
-/// so nothing can break it: build with [`Album::new`] + [`Album::push_photo`], or check
-/// loaded parts with [`Album::from_parts`].
+/// points back at its photo, and every embedding value is finite; and `int8` is the int8
+/// copy of exactly these embeddings (the first stage of a large search). The fields are
+/// private so nothing can break it: build with [`Album::new`] + [`Album::push_photo`]
+/// (which quantise each new row), or check loaded parts with [`Album::from_parts`] (which
+/// quantises the whole matrix once, in parallel).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Album {
     dim: usize,
@@ -99,12 +102,15 @@ pub struct Album {
     faces: Vec<FaceRecord>,
     /// Unit embeddings, row-major, `dim` floats per face.
     embeddings: Vec<f32>,
+    /// Their int8 copy, row for row.
+    int8: Int8Rows,
 }
 
 impl Album {
     pub fn new(dim: usize) -> Self {
         Self {
             dim,
+            int8: Int8Rows::new(dim),
             ..Self::default()
         }
     }
@@ -117,13 +123,15 @@ impl Album {
         faces: Vec<FaceRecord>,
         embeddings: Vec<f32>,
     ) -> Result<Self, AlbumError> {
-        let album = Self {
+        let mut album = Self {
             dim,
             photos,
             faces,
             embeddings,
+            int8: Int8Rows::new(dim),
         };
-        album.check()?;
+        album.check_parts()?;
+        album.int8 = Int8Rows::from_matrix(dim, &album.embeddings);
         Ok(album)
     }
 
@@ -145,6 +153,16 @@ impl Album {
     /// The unit embeddings, row-major, `dim` floats per face.
     pub fn embeddings(&self) -> &[f32] {
         &self.embeddings
+    }
+
+    /// The int8 copy of the embeddings.
+    pub(crate) fn int8(&self) -> &Int8Rows {
+        &self.int8
+    }
+
+    /// Bytes held by the int8 copy (values and per-row data).
+    pub fn int8_bytes(&self) -> usize {
+        self.int8.bytes()
     }
 
     /// Face `face` and its photo; `None` past the end.
@@ -186,6 +204,7 @@ impl Album {
             face.photo = photo_index;
             self.faces.push(face);
             self.embeddings.extend_from_slice(&embedding);
+            self.int8.push(&embedding);
         }
         self.photos.push(photo);
     }
@@ -206,6 +225,17 @@ impl Album {
     }
 
     fn check(&self) -> Result<(), AlbumError> {
+        self.check_parts()?;
+        if self.int8.len() != self.faces.len() || self.int8.dim() != self.dim {
+            return Err(AlbumError(
+                "the int8 copy differs from the embeddings".to_string(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The invariants of the loaded parts (all but the int8 copy, which is built from them).
+    fn check_parts(&self) -> Result<(), AlbumError> {
         let fail = |why: &str| Err(AlbumError(why.to_string()));
         if self.dim == 0 {
             return fail("embedding dimension 0");

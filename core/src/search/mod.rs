@@ -2,9 +2,19 @@
 //!
 //! All similarities are computed once per query, then sorted; moving the threshold slider
 //! afterwards is a binary search on the sorted list, never a new pass over the matrix.
+//!
+//! Large albums are ranked in two stages ([`RankedMatches::compute_covering`]): int8
+//! estimates for every face, then exact f32 scores for the faces that can reach a floor.
+//! The list then holds exactly the faces at or above the floor — the same faces, scores
+//! and order as the head of the full f32 ranking — and the faces below it are kept only
+//! as a fine histogram of their scores.
 
+pub(crate) mod int8;
+mod kernels;
 mod review;
 mod session;
+mod tail;
+mod two_stage;
 
 use std::ops::RangeInclusive;
 
@@ -13,10 +23,14 @@ use rayon::prelude::*;
 use crate::embed::FaceEmbedding;
 use crate::gallery::{Album, FaceRecord, PhotoRecord};
 
+pub use kernels::Kernel;
 pub use review::{face_key_for, FaceKey, FaceKeyError, Review, Verdict};
 pub use session::{
     ProbeFace, Session, SessionMatch, ShownCounts, Threshold, ThresholdError, DEFAULT_BAND,
+    TWO_STAGE_MIN_FACES,
 };
+pub use tail::BIN_WIDTH as HISTOGRAM_TAIL_BIN_WIDTH;
+pub use two_stage::Coverage;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SearchError {
@@ -109,21 +123,82 @@ pub struct MatchView<'a> {
     pub norm: f32,
 }
 
-/// Every gallery face, best match first (ties: lower face index first).
-#[derive(Debug, Clone, PartialEq, Default)]
+/// Gallery faces, best match first (ties: lower face index first): every face, or (from
+/// [`Self::compute_covering`]) every face scoring at or above [`Self::floor`] — exactly the
+/// head of the full ranking — with the rest summarised for the histogram.
+#[derive(Debug, Clone, PartialEq)]
 pub struct RankedMatches {
     matches: Vec<Match>,
+    /// Every face scoring `>= floor` is listed, and no other; −∞ when all faces are.
+    floor: f32,
+    /// The unlisted faces' scores (int8 estimates), `None` when all faces are listed.
+    tail: Option<tail::Tail>,
+}
+
+impl Default for RankedMatches {
+    fn default() -> Self {
+        Self::full(Vec::new())
+    }
 }
 
 impl RankedMatches {
+    fn full(matches: Vec<Match>) -> Self {
+        Self {
+            matches,
+            floor: f32::NEG_INFINITY,
+            tail: None,
+        }
+    }
+
+    fn partial(matches: Vec<Match>, floor: f32, tail: tail::Tail) -> Self {
+        Self {
+            matches,
+            floor,
+            tail: Some(tail),
+        }
+    }
+
+    /// Every face of the album, ranked by f32 scores.
     pub fn compute(query: &Query, album: &Album) -> Result<Self, SearchError> {
+        Self::compute_covering(query, album, Coverage::ALL)
+    }
+
+    /// The faces `need` asks for, in two stages when that lists fewer than all: the int8
+    /// copy picks the candidates, f32 scores them. The listed faces, their scores and
+    /// their order are those of [`Self::compute`]'s list; [`Self::histogram`] counts the
+    /// unlisted ones by their int8 estimates.
+    pub fn compute_covering(
+        query: &Query,
+        album: &Album,
+        need: Coverage,
+    ) -> Result<Self, SearchError> {
+        Self::compute_with(query, album, need, Kernel::detect())
+    }
+
+    /// [`Self::compute_covering`] with a chosen int8 kernel (to compare kernels).
+    pub fn compute_with(
+        query: &Query,
+        album: &Album,
+        need: Coverage,
+        kernel: Kernel,
+    ) -> Result<Self, SearchError> {
         if album.faces().len() * album.dim() != album.embeddings().len() {
             return Err(SearchError::RaggedMatrix {
                 len: album.embeddings().len(),
                 dim: album.dim(),
             });
         }
-        Self::compute_matrix(query.unit(), album.embeddings(), album.dim())
+        let everything = need.floor == f32::NEG_INFINITY || need.min_listed >= album.face_count();
+        if everything || query.dim() != album.dim() || album.dim() == 0 {
+            // Shape errors are reported by the plain path.
+            return Self::compute_matrix(query.unit(), album.embeddings(), album.dim());
+        }
+        if u32::try_from(album.face_count()).is_err() {
+            return Err(SearchError::TooManyFaces {
+                faces: album.face_count(),
+            });
+        }
+        two_stage::rank(query.unit(), album, need, kernel)
     }
 
     /// Ranks the rows of a raw row-major `matrix` of `dim`-float unit vectors.
@@ -149,18 +224,34 @@ impl RankedMatches {
             })
             .collect();
         sort_ranked(&mut matches);
-        Ok(Self { matches })
+        Ok(Self::full(matches))
     }
 
+    /// Number of listed faces (all of them unless [`Self::is_complete`] says otherwise).
     pub fn len(&self) -> usize {
         self.matches.len()
+    }
+
+    /// Number of faces ranked, listed or not.
+    pub fn face_count(&self) -> usize {
+        self.matches.len() + self.tail.as_ref().map_or(0, tail::Tail::len)
+    }
+
+    /// Every face scoring at or above this is listed (−∞: every face is).
+    pub fn floor(&self) -> f32 {
+        self.floor
+    }
+
+    /// Whether every face is listed.
+    pub fn is_complete(&self) -> bool {
+        self.tail.is_none()
     }
 
     pub fn is_empty(&self) -> bool {
         self.matches.is_empty()
     }
 
-    /// The whole ranking.
+    /// The listed ranking: every face, or the head down to [`Self::floor`].
     pub fn matches(&self) -> &[Match] {
         &self.matches
     }
@@ -171,7 +262,7 @@ impl RankedMatches {
     }
 
     /// Matches with `score >= threshold`, best first: a binary search, O(log n).
-    /// A NaN threshold matches nothing.
+    /// A NaN threshold matches nothing. Complete only for `threshold >= floor()`.
     pub fn above(&self, threshold: f32) -> &[Match] {
         let n = self.matches.partition_point(|m| m.score >= threshold);
         &self.matches[..n]
@@ -206,15 +297,18 @@ impl RankedMatches {
     /// Score histogram over `range` in `bins` equal bins, for drawing under the slider.
     /// Bin `i` counts scores in `[edgeᵢ, edgeᵢ₊₁)`; scores below the range fall in the first
     /// bin and scores above it (or equal to its end) in the last, so the counts always sum to
-    /// `len()`. An empty or non-finite range puts everything in the first bin.
-    /// Binary searches on the sorted scores: O(bins · log n).
+    /// `face_count()`. An empty or non-finite range puts everything in the first bin.
+    /// Binary searches on the sorted scores: O(bins · log n). Exact for listed faces; an
+    /// unlisted face (below the floor) is counted by its int8 estimate, so it may land one
+    /// bin off when it lies within its error bound plus [`HISTOGRAM_TAIL_BIN_WIDTH`] of an
+    /// edge.
     pub fn histogram(&self, bins: usize, range: RangeInclusive<f32>) -> Vec<u32> {
         let mut hist = vec![0u32; bins];
         let (lo, hi) = (*range.start(), *range.end());
         let Some(first) = hist.first_mut() else {
             return hist;
         };
-        let n = self.matches.len();
+        let n = self.face_count();
         if !(lo.is_finite() && hi.is_finite() && lo < hi) {
             *first = n as u32;
             return hist;
@@ -228,7 +322,13 @@ impl RankedMatches {
                 return 0;
             }
             let edge = lo + (hi - lo) * (i as f32 / bins as f32);
-            self.matches.partition_point(|m| m.score >= edge)
+            let listed = self.matches.partition_point(|m| m.score >= edge);
+            // Unlisted faces all score below the floor: none is at or above an edge there.
+            let unlisted = match &self.tail {
+                Some(t) if edge < self.floor => t.at_or_above(edge),
+                _ => 0,
+            };
+            listed + unlisted
         };
         let mut upper = n;
         for (i, h) in hist.iter_mut().enumerate() {
@@ -260,6 +360,27 @@ impl RankedMatches {
             .filter_map(move |(rank, &m)| view_of(album, rank, m))
             .filter(move |v| min_quality.is_none_or(|q| v.norm >= q))
     }
+}
+
+/// The first stage's int8 estimate of every face's score, with how far its f32 score may
+/// lie from it (the proven bound of the int8 module): `(estimate, bound)` per face, for
+/// measuring the quantisation error.
+pub fn int8_estimates(query: &Query, album: &Album) -> Result<Vec<(f32, f32)>, SearchError> {
+    if query.dim() != album.dim() {
+        return Err(SearchError::DimMismatch {
+            query: query.dim(),
+            gallery: album.dim(),
+        });
+    }
+    let rows = album.int8();
+    let q = int8::Int8Query::new(query.unit(), rows.stride());
+    let estimates = two_stage::estimates(&q, album, Kernel::detect());
+    Ok(estimates
+        .iter()
+        .enumerate()
+        // `next_up`: the f32 bound must not round below the f64 one.
+        .map(|(r, &e)| (e, (q.bound(rows, r) as f32).next_up()))
+        .collect())
 }
 
 fn view_of(album: &Album, rank: usize, m: Match) -> Option<MatchView<'_>> {

@@ -2,7 +2,9 @@
 //!
 //! A [`Session`] owns the album (with the folder it was indexed under), the probe faces of
 //! one person, the threshold and the quality filter. It ranks once per change of album or
-//! probes; the threshold and the filter only re-cut the sorted ranking. The window and the
+//! probes; the threshold and the filter only re-cut the sorted ranking. A large album is
+//! ranked in two stages that list the exact ranking down to a floor below the threshold
+//! (see [`TWO_STAGE_MIN_FACES`]); only a threshold or a verdict below that floor ranks again. The window and the
 //! command line ask it for the matches (with absolute paths), the counts, the histogram and
 //! the export request, so both give the same answer to the same question.
 
@@ -15,7 +17,7 @@ use std::sync::Arc;
 use image::RgbImage;
 
 use super::review::{face_key_for, FaceKey, FaceKeyError, Review, Verdict};
-use super::{MatchView, Query, RankedMatches, SearchError};
+use super::{dot_lanes, Coverage, MatchView, Query, RankedMatches, SearchError};
 use crate::embed::FaceEmbedding;
 use crate::export::{ExportMatch, ExportRequest, PairSize, ProbeInfo};
 use crate::gallery::Album;
@@ -79,6 +81,19 @@ pub struct ProbeFace {
 
 /// How many candidates below the threshold the band shows by default.
 pub const DEFAULT_BAND: usize = 6;
+
+/// Albums with at least this many faces are ranked in two stages (int8 candidates, exact
+/// f32 scores): below it the plain f32 pass takes a few milliseconds and every face's
+/// score stays exact, histogram included.
+pub const TWO_STAGE_MIN_FACES: usize = 50_000;
+
+/// How far below the threshold a two-stage ranking lists faces exactly: the slider moves
+/// that far with no new pass; lowering it further costs one new pass.
+const SLIDER_MARGIN: f32 = 0.15;
+
+/// The fewest faces a two-stage ranking lists, so the band below the threshold fills
+/// without another pass in the usual case.
+const MIN_LISTED: usize = 256;
 
 /// A match: the ranking's view (rank, records, score, quality) plus the photo's absolute
 /// path and the user's verdict on it.
@@ -161,6 +176,10 @@ pub struct Session {
     /// Ranks of the next candidates below the threshold (not rejected, through the filter).
     band: Vec<usize>,
     band_size: usize,
+    /// Albums this large or larger are ranked in two stages.
+    two_stage_min: usize,
+    /// The fewest faces a two-stage ranking lists (grows when the band needs more).
+    min_listed: usize,
 }
 
 impl Session {
@@ -183,7 +202,17 @@ impl Session {
             rejected_shown: Vec::new(),
             band: Vec::new(),
             band_size: DEFAULT_BAND,
+            two_stage_min: TWO_STAGE_MIN_FACES,
+            min_listed: MIN_LISTED,
         }
+    }
+
+    /// Albums with at least `faces` faces are ranked in two stages (default
+    /// [`TWO_STAGE_MIN_FACES`]; `usize::MAX` never). What the session shows is the same
+    /// either way, except the histogram below the exact part, counted from int8 estimates.
+    pub fn set_two_stage_min(&mut self, faces: usize) {
+        self.two_stage_min = faces;
+        self.rank();
     }
 
     pub fn root(&self) -> &Path {
@@ -211,7 +240,9 @@ impl Session {
         self.error.as_ref()
     }
 
-    /// The whole ranking (every album face), once there is a probe.
+    /// The ranking, once there is a probe: every album face, or for a large album the
+    /// exact head of the ranking down to its floor, which lies below the threshold, every
+    /// face with a verdict and the band.
     pub fn ranked(&self) -> Option<&RankedMatches> {
         self.ranked.as_ref()
     }
@@ -457,9 +488,19 @@ impl Session {
     }
 
     /// Resolves the verdicts on this album and ranking, then re-cuts. O(faces): once per
-    /// verdict or album, never per frame.
+    /// verdict or album, never per frame. A verdict on a face below a two-stage ranking's
+    /// floor ranks again, down to that face.
     fn apply_review(&mut self) {
         self.verdicts = self.review.resolve(&self.album);
+        if self.ranking_misses_a_verdict() {
+            self.rank_listing();
+            return;
+        }
+        self.after_ranking();
+    }
+
+    /// Accepted faces and the best rejected score, from the ranking; then the cut.
+    fn after_ranking(&mut self) {
         self.accepted_ranks.clear();
         self.first_rejected = None;
         if let Some(r) = &self.ranked {
@@ -478,23 +519,83 @@ impl Session {
         self.cut();
     }
 
-    /// One pass over the embeddings: every face's similarity to the combined query.
+    /// A new query or album: one pass over the embeddings.
     fn rank(&mut self) {
+        self.min_listed = MIN_LISTED;
+        self.rank_listing();
+    }
+
+    /// One pass over the embeddings, listing what [`Self::coverage`] asks for.
+    fn rank_listing(&mut self) {
         self.error = None;
+        self.verdicts = self.review.resolve(&self.album);
         self.ranked = match self.query() {
-            Some(query) => match RankedMatches::compute(&query, &self.album) {
-                Ok(ranked) => Some(ranked),
-                Err(e) => {
-                    self.error = Some(e);
-                    None
+            Some(query) => {
+                let need = self.coverage(&query);
+                match RankedMatches::compute_covering(&query, &self.album, need) {
+                    Ok(ranked) => Some(ranked),
+                    Err(e) => {
+                        self.error = Some(e);
+                        None
+                    }
                 }
-            },
+            }
             None => None,
         };
-        self.apply_review();
+        self.after_ranking();
+    }
+
+    /// What the ranking must list exactly: everything in a small album; in a large one,
+    /// down to a margin below the threshold (the slider's room) and down to every face
+    /// with a verdict (accepted faces are shown at their rank whatever their score, and
+    /// the best rejected score is drawn on the histogram), and at least `min_listed`.
+    fn coverage(&self, query: &Query) -> Coverage {
+        if self.album.face_count() < self.two_stage_min {
+            return Coverage::ALL;
+        }
+        let mut floor = self.threshold.get() - SLIDER_MARGIN;
+        if let Some(lowest) = self.lowest_verdict_score(query) {
+            floor = floor.min(lowest);
+        }
+        Coverage {
+            floor,
+            min_listed: self.min_listed,
+        }
+    }
+
+    /// The lowest f32 score of a face with a verdict, computed as the ranking does.
+    fn lowest_verdict_score(&self, query: &Query) -> Option<f32> {
+        if query.dim() != self.album.dim() {
+            return None;
+        }
+        self.verdicts
+            .iter()
+            .enumerate()
+            .filter(|(face, v)| v.is_some() && *face < self.album.face_count())
+            .map(|(face, _)| dot_lanes(query.unit(), self.album.embedding(face)))
+            .reduce(f32::min)
+    }
+
+    /// Whether a face with a verdict scores below the listed part of the ranking.
+    fn ranking_misses_a_verdict(&self) -> bool {
+        let Some(r) = self.ranked.as_ref().filter(|r| !r.is_complete()) else {
+            return false;
+        };
+        self.query()
+            .and_then(|q| self.lowest_verdict_score(&q))
+            .is_some_and(|s| s < r.floor())
     }
 
     fn cut(&mut self) {
+        if self
+            .ranked
+            .as_ref()
+            .is_some_and(|r| self.threshold.get() < r.floor())
+        {
+            // The slider went below the exact part: rank again, down to it.
+            self.rank_listing();
+            return;
+        }
         self.shown.clear();
         self.rejected_shown.clear();
         self.band.clear();
@@ -530,6 +631,13 @@ impl Session {
             if verdict(m.face).is_none() && passes(m.face) {
                 self.band.push(above + offset);
             }
+        }
+        if self.band.len() < self.band_size && !r.is_complete() {
+            // The listed part ran out before the band filled: list more (at least twice
+            // as many each time, so this ends, at worst with the full ranking).
+            self.min_listed = (r.len() * 2).max(r.len() + 4 * self.band_size);
+            self.rank_listing();
+            return;
         }
         let mut seen = vec![false; album.photos().len()];
         let mut photos = 0;
