@@ -2,15 +2,18 @@
 //! into 24-megapixel scenes of noise, gradients, shapes and non-face pieces of real photos
 //! (clothes, hands, hair, backgrounds). Nothing is written to disk.
 //!
-//! `cargo test -p facesorter-core --release --test detect_large -- --nocapture` prints,
-//! per scene, each pasted face's best score by view kind and the false faces' scores: the
-//! figures behind the tile-only rule in `detect/mod.rs`.
+//! `cargo test -p facesorter-core --release --test detect_large -- --nocapture` prints
+//! found and false faces per scene before (padded view and tiles at the threshold) and
+//! after (`detect::merge`); with `SMALL=1` the pasted faces are 20–40 px (figures only).
+//! `-- --ignored --nocapture` prints every false face's best score by view kind and a
+//! score-threshold table (`SIZES=1`: each pasted face's width and scores): the figures
+//! behind the tile-only rule in `detect/mod.rs`.
 
 mod common;
 
 use common::{engine, shared};
 use facesorter_core::detect::{merge, Candidate, Detector, DetectorParams, ViewKind};
-use facesorter_core::geometry::{DetectedFace, FaceBox};
+use facesorter_core::geometry::FaceBox;
 use facesorter_core::photo::{load_photo, PhotoLimits};
 use facesorter_core::runtime::{ExecutionProviderKind, Precision};
 use image::{imageops, Rgb, RgbImage};
@@ -241,8 +244,8 @@ fn scene(style: Style, seed: u64, src: &Sources, n_faces: usize, face_px: (f32, 
                     let (dx, dy) = ((x as f32 - cx) / rx, (y as f32 - cy) / ry);
                     if !ellipse || dx * dx + dy * dy <= 1.0 {
                         let p = image.get_pixel_mut(x, y);
-                        for k in 0..3 {
-                            p.0[k] = ((p.0[k] as f32 + colour[k] * 3.0) / 4.0) as u8;
+                        for (v, c) in p.0.iter_mut().zip(colour) {
+                            *v = ((*v as f32 + c * 3.0) / 4.0) as u8;
                         }
                     }
                 }
