@@ -3,9 +3,10 @@
 //! One global view of the whole photo, padded by a quarter of its size on every side
 //! (a face filling the photo is otherwise missed), and one plain letterboxed view of it
 //! (a large face cut by the photo's edge is otherwise missed: beside the padding's black
-//! border the selfie's edge face scores 0.46, plainly letterboxed 0.83). When the global
-//! views shrink the smallest face we promise to find below what YuNet can see, tiles at a
-//! higher scale follow.
+//! border the selfie's edge face scores 0.46, plainly letterboxed 0.83; in tiled photos the
+//! detector runs it only on a hint from the padded view, `EDGE_HINT_SCORE`). When the
+//! global views shrink the smallest face we promise to find below what YuNet can see,
+//! tiles at a higher scale follow.
 
 use super::view::{View, ViewKind};
 
