@@ -14,8 +14,26 @@ pub struct View {
     pub y0: f32,
     pub width: f32,
     pub height: f32,
-    /// True for tiles: detections touching an inner tile edge are cut faces.
-    pub is_tile: bool,
+    pub kind: ViewKind,
+}
+
+/// What a view shows, which decides how its faces are trusted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViewKind {
+    /// The whole photo padded by black on every side: finds faces filling the photo.
+    Padded,
+    /// The whole photo letterboxed as it is (what OpenCV's `FaceDetectorYN` sees): finds
+    /// large faces cut by the photo's edge, which the padding's black border hides.
+    Plain,
+    /// Part of a large photo at a higher scale, for small faces. Detections touching an
+    /// inner tile edge are cut faces.
+    Tile,
+}
+
+impl View {
+    pub fn is_tile(&self) -> bool {
+        self.kind == ViewKind::Tile
+    }
 }
 
 /// Where the photo's pixels landed in the input canvas, to map detections back.
