@@ -280,6 +280,34 @@ fn a_corrupt_model_is_named_with_its_expected_sha256() {
         "{stderr}"
     );
     assert!(stderr.contains("models fetch yunet-2023mar"), "{stderr}");
+
+    // Indexing opens its models only when a photo needs them; a damaged one still stops
+    // the run with that one error, not one failure per photo.
+    let gallery = dir.path().join("gallery");
+    std::fs::create_dir(&gallery).expect("mkdir");
+    for name in ["img1.jpeg", "img2.jpeg"] {
+        std::fs::copy(
+            shared(&format!("faces/adaface_demo/{name}")),
+            gallery.join(name),
+        )
+        .expect("copy");
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_facesorter"))
+        .env("FACESORTER_MODELS", dir.path())
+        .env("FACESORTER_CACHE_DIR", dir.path().join("cache"))
+        .args(["index", p(&gallery), "--model"])
+        .arg(shared("models/adaface_ir18_synthetic.onnx"))
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(
+        stderr
+            .matches("8f2383e4dd3cfbb4553ea8718107fc0423210dc964f9f4280604804ed2552fa4")
+            .count(),
+        1,
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -67,9 +67,8 @@ fn report_failure(path: &Path, err: &anyhow::Error, json: bool) {
 }
 
 pub fn detect(engine_args: &EngineArgs, args: &DetectArgs) -> anyhow::Result<ExitCode> {
-    let engine = DetectionEngine::prepare(engine_args.options()?, &locator()?)?;
-    // The detector compiles while the first photo is decoded.
-    engine.warm_up();
+    // Opened before the first photo: a model that cannot load is one error, not one per photo.
+    let engine = DetectionEngine::open(engine_args.options()?, &locator()?)?;
     let mut failures = 0;
     for path in &args.images {
         let result = (|| -> anyhow::Result<ImageJson> {
@@ -180,8 +179,8 @@ fn embed_one(
 
 pub fn embed(engine_args: &EngineArgs, args: &EmbedArgs) -> anyhow::Result<ExitCode> {
     let engine = open_engine(engine_args)?;
-    // The models compile while the first photo is read.
-    engine.warm_up();
+    // Every photo needs both models: a model that cannot load is one error, not one per photo.
+    engine.open_models()?;
     let mut failures = 0;
     for path in &args.images {
         match embed_one(&engine, path, args) {
@@ -212,7 +211,7 @@ pub fn embed(engine_args: &EngineArgs, args: &EmbedArgs) -> anyhow::Result<ExitC
 
 pub fn compare(engine_args: &EngineArgs, args: &CompareArgs) -> anyhow::Result<ExitCode> {
     let engine = open_engine(engine_args)?;
-    engine.warm_up();
+    engine.open_models()?;
     let mut failures = 0;
     let mut counts = Vec::new();
     let mut largest = Vec::new();

@@ -17,7 +17,7 @@ struct Failure {
 }
 
 pub(crate) struct Deferred<T> {
-    cell: Arc<OnceLock<Result<T, Failure>>>,
+    cell: Arc<OnceLock<Result<T, Box<Failure>>>>,
     open: Arc<Opener<T>>,
     what: &'static str,
     /// The background open, joined on drop: a process must not exit while a model
@@ -55,10 +55,12 @@ impl<T: Send + Sync + 'static> Deferred<T> {
         }
     }
 
-    fn init(open: &Opener<T>) -> Result<T, Failure> {
-        open().map_err(|e| Failure {
-            message: crate::error::chain(&e),
-            error: Mutex::new(Some(e)),
+    fn init(open: &Opener<T>) -> Result<T, Box<Failure>> {
+        open().map_err(|e| {
+            Box::new(Failure {
+                message: crate::error::chain(&e),
+                error: Mutex::new(Some(e)),
+            })
         })
     }
 
@@ -94,6 +96,11 @@ impl<T: Send + Sync + 'static> Deferred<T> {
                 }))
             }
         }
+    }
+
+    /// Whether opening was tried and failed; never waits.
+    pub(crate) fn failed(&self) -> bool {
+        self.cell.get().is_some_and(Result::is_err)
     }
 
     /// The model if it is open already; never waits.

@@ -244,6 +244,12 @@ impl DetectionEngine {
         Ok(self.detector.get()?.detect(image)?)
     }
 
+    /// Whether the detector was tried and could not be opened: every photo would fail
+    /// the same way, so a run stops instead of reporting each.
+    pub fn detector_failed(&self) -> bool {
+        self.detector.failed()
+    }
+
     /// Starts opening the detector in the background.
     pub fn warm_up(&self) {
         self.detector.start();
@@ -331,6 +337,14 @@ impl FaceEngine {
             profile,
             embedding_dim: OnceLock::new(),
         })
+    }
+
+    /// Opens both models now (if not yet), waiting for a background open in progress.
+    pub fn open_models(&self) -> Result<(), EngineError> {
+        self.warm_up();
+        self.detection.detector.get()?;
+        self.recognizer.get()?;
+        Ok(())
     }
 
     /// Starts opening both models in the background, so they are ready (or nearly)

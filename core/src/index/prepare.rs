@@ -47,6 +47,8 @@ pub(crate) enum Prepared {
         item: WorkItem,
         reason: String,
     },
+    /// The detector could not be opened: the run stops with this error.
+    Stopped(crate::engine::EngineError),
 }
 
 pub(crate) fn prepare(
@@ -98,6 +100,7 @@ pub(crate) fn prepare(
     let image = photo.image;
     let detections = match engine.detect(&image) {
         Ok(d) => d,
+        Err(e) if engine.detector_failed() => return Prepared::Stopped(e),
         Err(e) => {
             return Prepared::Failed {
                 item,

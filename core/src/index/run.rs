@@ -308,6 +308,7 @@ impl Run<'_> {
                     state.settle(i);
                     self.counters.photo_processed(faces);
                 }
+                Prepared::Stopped(error) => return Err(IndexError::Engine(error)),
                 Prepared::Failed { item, reason } => {
                     state
                         .summary

@@ -229,6 +229,9 @@ pub struct Port {
     element_type: u32,
 }
 
+/// One output of a run: its shape and its values, row-major.
+pub type Output = (Vec<usize>, Vec<f32>);
+
 /// A compiled model with one inference request. The request is not thread-safe, so it
 /// sits behind a mutex (as ONNX Runtime's sessions do here).
 pub struct CompiledModel {
@@ -407,11 +410,7 @@ impl CompiledModel {
     }
 
     /// Runs the model on one f32 input and returns every output as (shape, values).
-    pub fn run_f32(
-        &self,
-        shape: &[usize],
-        data: &mut [f32],
-    ) -> Result<Vec<(Vec<usize>, Vec<f32>)>, String> {
+    pub fn run_f32(&self, shape: &[usize], data: &mut [f32]) -> Result<Vec<Output>, String> {
         let api = &self.loaded.api;
         let input = self.inputs.first().ok_or("the model has no input")?;
         // The element-type codes changed between OpenVINO versions, so f32 is spelled by
@@ -453,11 +452,7 @@ impl CompiledModel {
         result
     }
 
-    fn infer_with(
-        &self,
-        tensor: *mut Opaque,
-        f32_type: u32,
-    ) -> Result<Vec<(Vec<usize>, Vec<f32>)>, String> {
+    fn infer_with(&self, tensor: *mut Opaque, f32_type: u32) -> Result<Vec<Output>, String> {
         let api = &self.loaded.api;
         let request = self
             .request
