@@ -13,10 +13,9 @@ use std::sync::atomic::AtomicBool;
 use std::sync::OnceLock;
 
 use common::shared;
-use facesorter_core::engine::{EngineOptions, FaceEngine};
+use facesorter_core::engine::FaceEngine;
 use facesorter_core::gallery::{Album, GalleryCache};
 use facesorter_core::index::{index_gallery, IndexOptions};
-use facesorter_core::models::{ColorOrder, Manifest, ModelLocator, ModelSpec, RecognizerOverrides};
 use facesorter_core::people::cluster::baseline::average_linkage;
 use facesorter_core::people::metrics::{score, ClusterScores};
 use facesorter_core::people::{
@@ -47,29 +46,13 @@ fn labelled() -> &'static Labelled {
 }
 
 fn engine() -> FaceEngine {
-    let locator = ModelLocator::new(
-        Manifest::builtin().expect("manifest"),
-        vec![shared("models")],
-    );
-    FaceEngine::open(
-        EngineOptions {
-            recognizer: Some(ModelSpec::Path(shared("models/facenet_casia_112.onnx"))),
-            recognizer_overrides: RecognizerOverrides {
-                color_order: Some(ColorOrder::Rgb),
-                mean: Some([0.0; 3]),
-                std: Some([1.0; 3]),
-                threshold: Some(THRESHOLD),
-                ..RecognizerOverrides::default()
-            },
-            provider: ProviderRequest {
-                precision: Some(Precision::Fp32),
-                ..ProviderRequest::default()
-            },
-            ..EngineOptions::default()
+    common::facenet::open(
+        ProviderRequest {
+            precision: Some(Precision::Fp32),
+            ..ProviderRequest::default()
         },
-        &locator,
+        Some(THRESHOLD),
     )
-    .expect("FaceNet engine")
 }
 
 fn index(root: &Path, cache: &Path) -> Album {

@@ -12,10 +12,9 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use common::shared;
-use facesorter_core::engine::{EngineOptions, FaceEngine};
+use facesorter_core::engine::FaceEngine;
 use facesorter_core::gallery::{Album, Fingerprint, GalleryCache};
 use facesorter_core::index::{index_gallery, IndexOptions};
-use facesorter_core::models::{ColorOrder, Manifest, ModelLocator, ModelSpec, RecognizerOverrides};
 use facesorter_core::people::sort::SortOptions;
 use facesorter_core::people::worker::{
     Correction, PeopleConfig, PeopleEvent, PeopleRequest, PeopleSnapshot, PeopleWorker,
@@ -28,30 +27,13 @@ const TIMEOUT: Duration = Duration::from_secs(300);
 fn facenet() -> Arc<FaceEngine> {
     static ENGINE: OnceLock<Arc<FaceEngine>> = OnceLock::new();
     Arc::clone(ENGINE.get_or_init(|| {
-        let locator = ModelLocator::new(
-            Manifest::builtin().expect("manifest"),
-            vec![shared("models")],
-        );
-        Arc::new(
-            FaceEngine::open(
-                EngineOptions {
-                    recognizer: Some(ModelSpec::Path(shared("models/facenet_casia_112.onnx"))),
-                    recognizer_overrides: RecognizerOverrides {
-                        color_order: Some(ColorOrder::Rgb),
-                        mean: Some([0.0; 3]),
-                        std: Some([1.0; 3]),
-                        ..RecognizerOverrides::default()
-                    },
-                    provider: ProviderRequest {
-                        precision: Some(Precision::Fp32),
-                        ..ProviderRequest::default()
-                    },
-                    ..EngineOptions::default()
-                },
-                &locator,
-            )
-            .expect("open FaceNet"),
-        )
+        Arc::new(common::facenet::open(
+            ProviderRequest {
+                precision: Some(Precision::Fp32),
+                ..ProviderRequest::default()
+            },
+            None,
+        ))
     }))
 }
 

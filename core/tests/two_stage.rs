@@ -11,11 +11,10 @@ use std::sync::Arc;
 
 use common::{noise, shared};
 use facesorter_core::embed::FaceEmbedding;
-use facesorter_core::engine::{EngineOptions, FaceEngine};
+use facesorter_core::engine::FaceEngine;
 use facesorter_core::gallery::{Album, FaceRecord, PhotoRecord};
 use facesorter_core::geometry::{FaceBox, Landmarks};
 use facesorter_core::index::{index_gallery, IndexOptions};
-use facesorter_core::models::{ColorOrder, Manifest, ModelLocator, ModelSpec, RecognizerOverrides};
 use facesorter_core::runtime::{ExecutionProviderKind, Precision, ProviderRequest};
 use facesorter_core::search::{
     int8_estimates, Coverage, FaceKey, Kernel, ProbeFace, Query, RankedMatches, Session, Threshold,
@@ -350,30 +349,14 @@ fn the_int8_copy_is_the_same_however_the_album_is_built() {
 // ---- real embeddings ---------------------------------------------------------------------
 
 fn facenet() -> FaceEngine {
-    let locator = ModelLocator::new(
-        Manifest::builtin().expect("manifest"),
-        vec![shared("models")],
-    );
-    FaceEngine::open(
-        EngineOptions {
-            recognizer: Some(ModelSpec::Path(shared("models/facenet_casia_112.onnx"))),
-            recognizer_overrides: RecognizerOverrides {
-                color_order: Some(ColorOrder::Rgb),
-                mean: Some([0.0; 3]),
-                std: Some([1.0; 3]),
-                threshold: Some(THRESHOLD),
-                ..RecognizerOverrides::default()
-            },
-            // The plain CPU provider in fp32: the search is under test, not the runtime.
-            provider: ProviderRequest {
-                ep: Some(ExecutionProviderKind::Cpu),
-                precision: Some(Precision::Fp32),
-            },
-            ..EngineOptions::default()
+    // The plain CPU provider in fp32: the search is under test, not the runtime.
+    common::facenet::open(
+        ProviderRequest {
+            ep: Some(ExecutionProviderKind::Cpu),
+            precision: Some(Precision::Fp32),
         },
-        &locator,
+        Some(THRESHOLD),
     )
-    .expect("FaceNet engine")
 }
 
 /// Every face of ../shared/faces, embedded by the real FaceNet recognizer.

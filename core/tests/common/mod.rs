@@ -217,3 +217,39 @@ pub fn copy_photos(from: &std::path::Path, dest: &std::path::Path) -> usize {
     }
     n
 }
+
+/// The real FaceNet recognizer of ../shared with its crop contract (RGB pixels 0–255), for
+/// every accuracy test.
+pub mod facenet {
+    use facesorter_core::engine::{EngineOptions, FaceEngine};
+    use facesorter_core::models::{
+        ColorOrder, Manifest, ModelLocator, ModelSpec, RecognizerOverrides,
+    };
+    use facesorter_core::runtime::ProviderRequest;
+
+    /// FaceNet and YuNet on `provider`; `threshold` overrides the recognizer's default.
+    pub fn open(provider: ProviderRequest, threshold: Option<f32>) -> FaceEngine {
+        let locator = ModelLocator::new(
+            Manifest::builtin().expect("manifest"),
+            vec![super::shared("models")],
+        );
+        FaceEngine::open(
+            EngineOptions {
+                recognizer: Some(ModelSpec::Path(super::shared(
+                    "models/facenet_casia_112.onnx",
+                ))),
+                recognizer_overrides: RecognizerOverrides {
+                    color_order: Some(ColorOrder::Rgb),
+                    mean: Some([0.0; 3]),
+                    std: Some([1.0; 3]),
+                    threshold,
+                    ..RecognizerOverrides::default()
+                },
+                provider,
+                ..EngineOptions::default()
+            },
+            &locator,
+        )
+        .expect("open FaceNet")
+    }
+}
