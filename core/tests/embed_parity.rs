@@ -4,52 +4,12 @@
 mod common;
 
 use common::engine::{runtime, synthetic_recognizer};
-use common::parity::{find_photo, golden_crop, golden_embedding, load_rgb, parity_faces};
+use common::parity::{
+    check_crops_reproduce_golden, find_photo, golden_crop, golden_embedding, load_rgb, parity_faces,
+};
 use facesorter_core::align::{align_face, AlignMethod};
 use facesorter_core::embed::{dot, FaceEmbedding};
 use facesorter_core::runtime::{CpuFeatures, ExecutionProviderKind, OpenVinoRoute, Precision};
-
-fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f32::max)
-}
-
-fn check_crops_reproduce_golden(ep: Option<ExecutionProviderKind>, route: OpenVinoRoute) {
-    let rt = runtime(ep, Precision::Fp32).with_openvino_route(route);
-    let rec = synthetic_recognizer(&rt);
-    let faces = parity_faces();
-    let crops: Vec<_> = faces
-        .iter()
-        .map(|f| golden_crop(&f.file, f.index))
-        .collect();
-    // One batched call across all faces: batching must not change any result.
-    let got = rec.embed(&crops).expect("embed");
-    assert_eq!(got.len(), faces.len());
-    for (f, e) in faces.iter().zip(&got) {
-        let (unit, norm) = golden_embedding(&f.file, f.index);
-        let d = max_abs_diff(&e.unit, &unit);
-        let rel = (e.norm - norm).abs() / norm;
-        assert!(
-            d <= 1e-4,
-            "{}#{} on {} ({}): max abs diff {d}",
-            f.file,
-            f.index,
-            rt.choice(),
-            rec.runtime_name()
-        );
-        assert!(
-            rel <= 1e-4,
-            "{}#{} on {}: norm {} vs {norm} (rel {rel})",
-            f.file,
-            f.index,
-            rt.choice(),
-            e.norm
-        );
-    }
-}
 
 #[test]
 fn reference_crops_reproduce_golden_embeddings_on_default_provider() {

@@ -275,45 +275,32 @@ pub fn compile(
         .map_err(|_| format!("{}: path has a NUL byte", model.display()))?;
     let threads = CString::new(options.threads.max(1).to_string()).map_err(|e| e.to_string())?;
     let precision = CString::new(options.precision).map_err(|e| e.to_string())?;
-    let cache = options
-        .cache_dir
-        .as_ref()
-        .map(|d| CString::new(d.to_string_lossy().as_bytes()))
-        .transpose()
-        .map_err(|_| "cache folder path has a NUL byte".to_string())?;
+    // An empty CACHE_DIR is OpenVINO's "no cache".
+    let cache = CString::new(
+        options
+            .cache_dir
+            .as_ref()
+            .map(|d| d.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    )
+    .map_err(|_| "cache folder path has a NUL byte".to_string())?;
     let mut compiled = std::ptr::null_mut();
-    let status = match &cache {
-        // SAFETY: every pointer is a NUL-terminated string alive for the call; the count
-        // is the number of variadic arguments (key, value, key, value, …).
-        Some(cache) => unsafe {
-            (api.compile_model_from_file)(
-                loaded.core,
-                c_path.as_ptr(),
-                c"CPU".as_ptr(),
-                6,
-                &mut compiled,
-                c"INFERENCE_PRECISION_HINT".as_ptr(),
-                precision.as_ptr(),
-                c"INFERENCE_NUM_THREADS".as_ptr(),
-                threads.as_ptr(),
-                c"CACHE_DIR".as_ptr(),
-                cache.as_ptr(),
-            )
-        },
-        // SAFETY: as above.
-        None => unsafe {
-            (api.compile_model_from_file)(
-                loaded.core,
-                c_path.as_ptr(),
-                c"CPU".as_ptr(),
-                4,
-                &mut compiled,
-                c"INFERENCE_PRECISION_HINT".as_ptr(),
-                precision.as_ptr(),
-                c"INFERENCE_NUM_THREADS".as_ptr(),
-                threads.as_ptr(),
-            )
-        },
+    // SAFETY: every pointer is a NUL-terminated string alive for the call; the count is
+    // the number of variadic arguments (key, value, key, value, …).
+    let status = unsafe {
+        (api.compile_model_from_file)(
+            loaded.core,
+            c_path.as_ptr(),
+            c"CPU".as_ptr(),
+            6,
+            &mut compiled,
+            c"INFERENCE_PRECISION_HINT".as_ptr(),
+            precision.as_ptr(),
+            c"INFERENCE_NUM_THREADS".as_ptr(),
+            threads.as_ptr(),
+            c"CACHE_DIR".as_ptr(),
+            cache.as_ptr(),
+        )
     };
     api.check(status, "compiling the model")?;
     let mut request = std::ptr::null_mut();

@@ -159,15 +159,6 @@ impl Runtime {
         self
     }
 
-    pub fn openvino_route(&self) -> OpenVinoRoute {
-        self.openvino_route
-    }
-
-    /// OpenVINO's compiled-model cache folder, when the platform has a cache dir.
-    pub fn openvino_cache(&self) -> Option<&Path> {
-        self.openvino_cache.as_deref()
-    }
-
     /// Puts OpenVINO's compiled models in `dir` (`None`: no cache).
     pub fn with_openvino_cache(mut self, dir: Option<PathBuf>) -> Self {
         self.openvino_cache = dir;

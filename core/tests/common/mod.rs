@@ -113,6 +113,53 @@ pub mod parity {
         (unit, e["norm"].as_f64().expect("norm") as f32)
     }
 
+    /// Embeds every reference crop in one batched call (batching must not change any
+    /// result) with the synthetic IR-18 on `ep` in fp32 by `route`, and checks each against
+    /// its golden embedding (max abs difference) and norm (relative), both ≤ 1e-4.
+    pub fn check_crops_reproduce_golden(
+        ep: Option<facesorter_core::runtime::ExecutionProviderKind>,
+        route: facesorter_core::runtime::OpenVinoRoute,
+    ) {
+        let rt = super::engine::runtime(ep, facesorter_core::runtime::Precision::Fp32)
+            .with_openvino_route(route);
+        let rec = super::engine::synthetic_recognizer(&rt);
+        let faces = parity_faces();
+        let crops: Vec<_> = faces
+            .iter()
+            .map(|f| golden_crop(&f.file, f.index))
+            .collect();
+        let got = rec.embed(&crops).expect("embed");
+        assert_eq!(got.len(), faces.len());
+        for (f, e) in faces.iter().zip(&got) {
+            let (unit, norm) = golden_embedding(&f.file, f.index);
+            assert_eq!(e.unit.len(), unit.len());
+            let d = e
+                .unit
+                .iter()
+                .zip(&unit)
+                .map(|(x, y)| (x - y).abs())
+                .fold(0.0, f32::max);
+            let rel = (e.norm - norm).abs() / norm;
+            assert!(
+                d <= 1e-4,
+                "{}#{} on {} ({}): max abs diff {d}",
+                f.file,
+                f.index,
+                rt.choice(),
+                rec.runtime_name()
+            );
+            assert!(
+                rel <= 1e-4,
+                "{}#{} on {} ({}): norm {} vs {norm} (rel {rel})",
+                f.file,
+                f.index,
+                rt.choice(),
+                rec.runtime_name(),
+                e.norm
+            );
+        }
+    }
+
     /// The reference's aligned crop of `file#index`.
     pub fn golden_crop(file: &str, index: usize) -> image::RgbImage {
         load_rgb(&super::shared(&format!(
